@@ -1,0 +1,15 @@
+import type { Config } from "./config";
+import type { Env } from "./env";
+
+/** Who is calling the admin API. */
+export type Actor = { kind: "operator" } | { kind: "tenant_admin"; tenantId: string; keyId: string };
+
+/** The Hono app's type: bindings and per-request variables, declared once. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: Config;
+    actor: Actor;
+  };
+}

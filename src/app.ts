@@ -1,0 +1,64 @@
+/**
+ * The Hono app: health, the LLM routes under `/v1`, the admin API under
+ * `/admin/v1`. One `onError` renders every failure in the route's dialect and
+ * never echoes internal errors.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./app-env";
+import { adminRoutes } from "./admin";
+import { ConfigError, loadConfig } from "./config";
+import { ApiError, dialectOf, errorBody } from "./errors";
+import { proxyRoutes } from "./proxy";
+
+/** The guard's HTTP app. */
+export const app = new Hono<AppEnv>();
+
+app.get("/health", (c) => c.json({ status: "ok" }));
+
+app.use("*", async function requestContext(c, next) {
+  c.set("requestId", crypto.randomUUID());
+  c.set("config", loadConfig(c.env));
+  await next();
+  c.header("x-request-id", c.get("requestId"));
+});
+
+app.route("/v1", proxyRoutes);
+app.route("/admin/v1", adminRoutes);
+
+app.notFound((c) => {
+  throw new ApiError(404, `Unknown route ${c.req.method} ${c.req.path}.`, { code: "unknown_route" });
+});
+
+app.onError((err, c) => {
+  const dialect = c.req.header("anthropic-version") && !c.req.path.startsWith("/admin/") ? "anthropic" : dialectOf(c.req.path);
+  let status: ContentfulStatusCode;
+  let body: unknown;
+  let headers: Record<string, string> = {};
+  if (err instanceof ApiError) {
+    status = err.status as ContentfulStatusCode;
+    body = errorBody(dialect, status, err);
+    headers = err.headers;
+  } else if (err instanceof HTTPException) {
+    status = err.status as ContentfulStatusCode;
+    body = errorBody(dialect, status, { message: err.message || "Bad request.", code: "bad_request", type: "invalid_request_error", param: null, details: undefined });
+  } else {
+    const requestId = c.get("requestId") ?? "unknown";
+    // Internal details go to the log, keyed by request id; the client gets the id only.
+    console.error(JSON.stringify({ level: "error", msg: "unhandled error", requestId, error: err instanceof ConfigError ? err.message : String(err) }));
+    status = err instanceof ConfigError ? 503 : 500;
+    body = errorBody(dialect, status, {
+      message: `The guard failed to handle this request (request id ${requestId}).`,
+      code: err instanceof ConfigError ? "guard_misconfigured" : "internal_error",
+      type: "api_error",
+      param: null,
+      details: undefined,
+    });
+  }
+  const res = c.json(body, status);
+  for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+  const requestId = c.get("requestId");
+  if (requestId) res.headers.set("x-request-id", requestId);
+  return res;
+});

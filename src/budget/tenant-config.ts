@@ -1,0 +1,135 @@
+/**
+ * Tenant, user and feature configuration: the zod schemas the admin API
+ * validates against and the canonical stored shapes (defaults applied), so the
+ * ledger never re-validates on the hot path.
+ */
+import { z } from "zod";
+import { isValidTimeZone } from "./windows";
+
+/** Tenant ids: 1–64 of a-z, 0-9 and `-` (they appear in keys and object names). */
+export const TENANT_ID = /^[a-z0-9-]{1,64}$/;
+/** User and feature ids: 1–128 of letters, digits and `. _ - @` (an email is a fine user id). */
+export const SUBJECT_ID = /^[A-Za-z0-9._@-]{1,128}$/;
+
+export const tenantIdSchema = z.string().regex(TENANT_ID, "tenant ids are 1-64 characters of a-z, 0-9 and -");
+export const subjectIdSchema = z.string().regex(SUBJECT_ID, "ids are 1-128 characters of letters, digits and . _ - @");
+
+const usd = z.number().finite().nonnegative().max(1_000_000_000);
+
+/** Daily and monthly hard limits in USD; `null` means explicitly unlimited. */
+export const limitsSchema = z
+  .object({ daily: usd.nullable().optional(), monthly: usd.nullable().optional() })
+  .strict();
+
+const pct = z.number().gt(0).lte(1);
+
+const priceSchema = z
+  .object({
+    input: usd,
+    output: usd,
+    cachedInput: usd.optional(),
+    cacheWrite: usd.optional(),
+  })
+  .strict();
+
+const modelName = z.string().min(1).max(200);
+
+/** Every field of a tenant as the admin API accepts it (all optional: PUT fills defaults, PATCH merges). */
+export const tenantInputSchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    limits: limitsSchema.optional(),
+    softLimitPct: pct.optional(),
+    userDefaults: limitsSchema.optional(),
+    tiers: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "tier names are 1-64 of letters, digits and . _ -"), limitsSchema).optional(),
+    degrade: z.record(modelName, modelName).optional(),
+    minOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
+    onHardLimit: z.enum(["error", "message"]).optional(),
+    blockStatus: z.union([z.literal(429), z.literal(402)]).optional(),
+    upgradeMessage: z.string().max(1000).optional(),
+    mode: z.enum(["enforce", "shadow"]).optional(),
+    alertWebhook: z.string().url().max(2000).nullable().optional(),
+    onSpike: z.enum(["alert", "freeze"]).optional(),
+    timezone: z.string().refine(isValidTimeZone, "not an IANA time zone name").optional(),
+    prices: z.record(modelName, priceSchema).optional(),
+  })
+  .strict();
+
+export type TenantInput = z.infer<typeof tenantInputSchema>;
+export type Limits = z.infer<typeof limitsSchema>;
+export type PriceOverride = z.infer<typeof priceSchema>;
+
+/** A tenant's stored configuration, every default filled in. */
+export interface TenantConfig {
+  name: string;
+  limits: Limits;
+  softLimitPct: number;
+  userDefaults: Limits;
+  tiers: Record<string, Limits>;
+  degrade: Record<string, string>;
+  minOutputTokens: number;
+  onHardLimit: "error" | "message";
+  blockStatus: 429 | 402;
+  upgradeMessage: string | null;
+  mode: "enforce" | "shadow";
+  alertWebhook: string | null;
+  onSpike: "alert" | "freeze";
+  timezone: string;
+  prices: Record<string, PriceOverride>;
+}
+
+/** The defaults an absent field takes (DESIGN "Admin API"). */
+export function tenantDefaults(tenantId: string): TenantConfig {
+  return {
+    name: tenantId,
+    limits: {},
+    softLimitPct: 0.8,
+    userDefaults: {},
+    tiers: {},
+    degrade: {},
+    minOutputTokens: 256,
+    onHardLimit: "error",
+    blockStatus: 429,
+    upgradeMessage: null,
+    mode: "enforce",
+    alertWebhook: null,
+    onSpike: "alert",
+    timezone: "UTC",
+    prices: {},
+  };
+}
+
+/** PUT semantics: the input over the defaults. */
+export function replaceTenant(tenantId: string, input: TenantInput): TenantConfig {
+  return mergeTenant(tenantDefaults(tenantId), input);
+}
+
+/** PATCH semantics: the input over the current config, field by field. */
+export function mergeTenant(current: TenantConfig, input: TenantInput): TenantConfig {
+  const next: TenantConfig = { ...current };
+  for (const [k, v] of Object.entries(input) as [keyof TenantInput, unknown][]) {
+    if (v === undefined) continue;
+    (next as unknown as Record<string, unknown>)[k] = v;
+  }
+  return next;
+}
+
+/** A user's own settings: a tier name, limit overrides, per-feature limits for this user. */
+export const userInputSchema = z
+  .object({
+    tier: z.string().max(64).nullable().optional(),
+    limits: limitsSchema.optional(),
+    softLimitPct: pct.optional(),
+    featureLimits: z.record(z.string().regex(SUBJECT_ID), limitsSchema).optional(),
+  })
+  .strict();
+export type UserConfig = z.infer<typeof userInputSchema>;
+
+/** A feature's own limits. */
+export const featureInputSchema = z
+  .object({
+    limits: limitsSchema.optional(),
+    softLimitPct: pct.optional(),
+  })
+  .strict();
+export type FeatureConfig = z.infer<typeof featureInputSchema>;

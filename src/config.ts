@@ -1,0 +1,76 @@
+/**
+ * Env bindings, vars and secrets, validated once per isolate with zod. A
+ * misconfigured guard refuses traffic (fail closed) rather than guessing.
+ */
+import { z } from "zod";
+import type { Env } from "./env";
+
+const flag = z.enum(["on", "off", "true", "false", "1", "0"]).transform((v) => v === "on" || v === "true" || v === "1");
+
+const configSchema = z.object({
+  ENVIRONMENT: z.enum(["production", "development", "test"]).default("production"),
+  MOCK_PROVIDER: flag.default(false),
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.string().url().default("https://api.openai.com/v1"),
+  ANTHROPIC_BASE_URL: z.string().url().default("https://api.anthropic.com/v1"),
+  /** OpenAI-compatible providers by name: a JSON array in a var, addressed as `name/model`. */
+  PROVIDERS: z.preprocess(
+    (v) => {
+      if (typeof v !== "string") return v ?? [];
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return v;
+      }
+    },
+    z.array(
+      z
+        .object({
+          name: z.string().regex(/^[a-z0-9-]{1,32}$/),
+          baseUrl: z.string().url(),
+          dialect: z.literal("openai").default("openai"),
+          keySecret: z.string().regex(/^[A-Z0-9_]{1,64}$/),
+        })
+        .strict(),
+    ),
+  ),
+  /** Largest request body accepted, in bytes (413 above it). */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(8 * 1024 * 1024),
+});
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema> & {
+  /** Secrets by name, for providers whose key lives in a named secret. */
+  secret(name: string): string | undefined;
+};
+
+/** The dev operator token from `.dev.vars.example`; a deployed worker refuses it. */
+export const DEV_ADMIN_TOKEN = "dev-admin-token";
+
+/** Raised when the environment is invalid; rendered as a 500 that names no value. */
+export class ConfigError extends Error {
+  constructor(readonly fields: string[]) {
+    super(`invalid configuration: ${fields.join(", ")}`);
+  }
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses `env` once per env object (one per isolate in production). */
+export function loadConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.path.join(".")));
+  const config: Config = {
+    ...parsed.data,
+    secret: (name) => {
+      const v = env[name];
+      return typeof v === "string" && v.length > 0 ? v : undefined;
+    },
+  };
+  cache.set(env, config);
+  return config;
+}

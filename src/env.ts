@@ -1,0 +1,14 @@
+import type { TenantLedger } from "./ledger/tenant-ledger";
+
+/** Bindings, vars and secrets as the runtime hands them over (validated once by `config.ts`). */
+export interface Env {
+  TENANT_LEDGER: DurableObjectNamespace<TenantLedger>;
+  ENVIRONMENT?: string;
+  MOCK_PROVIDER?: string;
+  ADMIN_TOKEN?: string;
+  OPENAI_API_KEY?: string;
+  ANTHROPIC_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+  ANTHROPIC_BASE_URL?: string;
+  [secret: string]: unknown;
+}

@@ -1,0 +1,79 @@
+/**
+ * One error type for every client-facing failure. Routes throw it; the app's
+ * single `onError` renders it in the dialect of the route (OpenAI, Anthropic
+ * or the admin API), so no handler formats its own errors.
+ */
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The error shapes the guard speaks. */
+export type Dialect = "openai" | "anthropic" | "admin";
+
+/** Options for {@link ApiError}. */
+export interface ApiErrorOptions {
+  /** Machine-readable code, e.g. `user_daily_budget_exceeded`. */
+  code: string;
+  /** OpenAI `type` (e.g. `invalid_request_error`); Anthropic's type is derived from the status. */
+  type?: string;
+  param?: string | null;
+  headers?: Record<string, string>;
+  /** Validation details for the admin API (failing fields). */
+  details?: unknown;
+}
+
+/** A failure with a status, a message safe to show, and a code. */
+export class ApiError extends HTTPException {
+  readonly code: string;
+  readonly type: string;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+  readonly details: unknown;
+
+  constructor(status: ContentfulStatusCode, message: string, opts: ApiErrorOptions) {
+    super(status, { message });
+    this.code = opts.code;
+    this.type = opts.type ?? defaultType(status);
+    this.param = opts.param ?? null;
+    this.headers = opts.headers ?? {};
+    this.details = opts.details;
+  }
+}
+
+function defaultType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 429 || status === 402) return "budget_exceeded";
+  if (status >= 500) return "api_error";
+  return "invalid_request_error";
+}
+
+/** Anthropic's error `type` for a status (its SDKs switch on it). */
+function anthropicType(status: number, code: string): string {
+  if (status === 400 || status === 413 || status === 415) return status === 413 ? "request_too_large" : "invalid_request_error";
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 429 || status === 402) return code.endsWith("_budget_exceeded") ? "rate_limit_error" : "rate_limit_error";
+  if (status === 503) return "overloaded_error";
+  return "api_error";
+}
+
+/** The JSON body of an error in a dialect. */
+export function errorBody(dialect: Dialect, status: number, err: Pick<ApiError, "message" | "code" | "type" | "param" | "details">): unknown {
+  switch (dialect) {
+    case "anthropic":
+      return { type: "error", error: { type: anthropicType(status, err.code), message: err.message } };
+    case "admin":
+      return { error: { message: err.message, code: err.code, ...(err.details === undefined ? {} : { details: err.details }) } };
+    case "openai":
+      return { error: { message: err.message, type: err.type, code: err.code, param: err.param } };
+  }
+}
+
+/** The dialect a path speaks. */
+export function dialectOf(path: string): Dialect {
+  if (path.startsWith("/admin/")) return "admin";
+  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "anthropic";
+  return "openai";
+}

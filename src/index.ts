@@ -1,0 +1,11 @@
+/** Worker entry: the HTTP app, the cron handler, and the Durable Object classes. */
+import { app } from "./app";
+import { scheduled } from "./cron";
+import type { Env } from "./env";
+
+export { TenantLedger } from "./ledger/tenant-ledger";
+
+export default {
+  fetch: app.fetch,
+  scheduled,
+} satisfies ExportedHandler<Env>;

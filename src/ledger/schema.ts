@@ -1,0 +1,112 @@
+/**
+ * The TenantLedger's SQLite schema. Each migration runs once, in order, and
+ * the applied version is stored in `meta`, so a restarted or upgraded object
+ * re-runs only what it has not seen. Every statement is idempotent on its own
+ * too (IF NOT EXISTS), so a migration interrupted half-way can run again.
+ */
+
+/** Ordered migrations; index + 1 is the schema version they bring. */
+export const MIGRATIONS: readonly string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS tenant (
+       id INTEGER PRIMARY KEY CHECK (id = 1),
+       tenant_id TEXT NOT NULL,
+       config TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS keys (
+       id TEXT PRIMARY KEY,
+       hash TEXT NOT NULL UNIQUE,
+       name TEXT NOT NULL,
+       role TEXT NOT NULL,
+       user_id TEXT,
+       feature TEXT,
+       created_at INTEGER NOT NULL,
+       expires_at INTEGER,
+       revoked_at INTEGER)`,
+    `CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, config TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS features (feature TEXT PRIMARY KEY, config TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
+    // One row per scope and window; a new window is a new row, so nothing resets at midnight.
+    `CREATE TABLE IF NOT EXISTS counters (
+       scope TEXT NOT NULL,
+       win TEXT NOT NULL,
+       spent INTEGER NOT NULL DEFAULT 0,
+       reserved INTEGER NOT NULL DEFAULT 0,
+       requests INTEGER NOT NULL DEFAULT 0,
+       PRIMARY KEY (scope, win)) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS reservations (
+       id TEXT PRIMARY KEY,
+       user_id TEXT NOT NULL,
+       feature TEXT NOT NULL,
+       model TEXT NOT NULL,
+       amount INTEGER NOT NULL,
+       counters TEXT NOT NULL,
+       rates TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       expires_at INTEGER NOT NULL,
+       state TEXT NOT NULL,
+       cost INTEGER,
+       closed_at INTEGER)`,
+    `CREATE INDEX IF NOT EXISTS reservations_open ON reservations (state, expires_at)`,
+    // Per-request detail for reports and chargeback, pruned by the cron after the retention period.
+    `CREATE TABLE IF NOT EXISTS requests (
+       id TEXT PRIMARY KEY,
+       ts INTEGER NOT NULL,
+       day TEXT NOT NULL,
+       month TEXT NOT NULL,
+       user_id TEXT NOT NULL,
+       feature TEXT NOT NULL,
+       model TEXT NOT NULL,
+       input_tokens INTEGER NOT NULL,
+       cached_tokens INTEGER NOT NULL,
+       cache_write_tokens INTEGER NOT NULL,
+       output_tokens INTEGER NOT NULL,
+       cost INTEGER NOT NULL,
+       outcome TEXT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS requests_day ON requests (day)`,
+    `CREATE INDEX IF NOT EXISTS requests_month ON requests (month)`,
+    `CREATE INDEX IF NOT EXISTS requests_model ON requests (model, ts)`,
+    // Alert outbox: one row per (scope, window, kind, threshold), delivered by the alerts module.
+    `CREATE TABLE IF NOT EXISTS alerts (
+       id TEXT PRIMARY KEY,
+       scope TEXT NOT NULL,
+       win TEXT NOT NULL,
+       kind TEXT NOT NULL,
+       threshold REAL NOT NULL,
+       payload TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       state TEXT NOT NULL,
+       attempts INTEGER NOT NULL DEFAULT 0,
+       next_attempt_at INTEGER,
+       last_error TEXT,
+       delivered_at INTEGER,
+       UNIQUE (scope, win, kind, threshold))`,
+    // The one free "you have reached your limit" message per user and window.
+    `CREATE TABLE IF NOT EXISTS final_notices (user_id TEXT NOT NULL, win TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (user_id, win)) WITHOUT ROWID`,
+  ],
+];
+
+/** The version this code expects. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Minimal view of the SQL API the migrator needs. */
+export interface SqlExec {
+  exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, unknown>[] };
+}
+
+/** Applies every migration newer than the stored version, each in order. */
+export function migrate(sql: SqlExec): number {
+  sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+  const row = sql.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
+  let version = row ? Number(row.value) : 0;
+  while (version < MIGRATIONS.length) {
+    for (const stmt of MIGRATIONS[version] ?? []) sql.exec(stmt);
+    version += 1;
+    sql.exec(
+      `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      String(version),
+    );
+  }
+  return version;
+}

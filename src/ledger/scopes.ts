@@ -1,0 +1,107 @@
+/**
+ * Which scopes and windows a request falls under, with the limits that apply,
+ * built from the tenant's stored configuration. Pure: the ledger passes in
+ * what it read.
+ */
+import { featureLimits, tenantLimits, toMicros, userFeatureLimits, userLimits, type ResolvedLimits } from "../budget/limits";
+import type { FeatureConfig, TenantConfig, UserConfig } from "../budget/tenant-config";
+import type { ScopeKind, ScopeRef, ScopeWindow } from "../budget/types";
+import type { WindowInfo, WindowKind } from "../budget/windows";
+import type { CounterRow } from "./store";
+
+/** Storage key of a scope's counters. */
+export function scopeKey(s: ScopeRef): string {
+  switch (s.kind) {
+    case "tenant":
+    case "global":
+      return s.kind;
+    case "user":
+      return `user:${s.id}`;
+    case "feature":
+      return `feature:${s.id}`;
+    case "user_feature":
+      return `uf:${s.id}`;
+  }
+}
+
+/** A scope with its resolved limits and soft threshold. */
+export interface LimitedScope {
+  ref: ScopeRef;
+  limits: ResolvedLimits;
+  softPct: number;
+}
+
+/** Inputs for {@link scopesFor}. */
+export interface ScopeContext {
+  tenant: TenantConfig;
+  userId: string;
+  feature: string;
+  user: UserConfig | undefined;
+  featureConfig: FeatureConfig | undefined;
+}
+
+/** Every scope a request of (user, feature) counts in: tenant, user, feature, and user×feature where limited. */
+export function scopesFor(c: ScopeContext): LimitedScope[] {
+  const soft = c.tenant.softLimitPct;
+  const scopes: LimitedScope[] = [
+    { ref: { kind: "tenant", id: "" }, limits: tenantLimits(c.tenant), softPct: soft },
+    { ref: { kind: "user", id: c.userId }, limits: userLimits(c.tenant, c.user), softPct: c.user?.softLimitPct ?? soft },
+    { ref: { kind: "feature", id: c.feature }, limits: featureLimits(c.featureConfig), softPct: c.featureConfig?.softLimitPct ?? soft },
+  ];
+  const pair = userFeatureLimits(c.user, c.feature);
+  if (pair.daily !== undefined || pair.monthly !== undefined) {
+    scopes.push({ ref: { kind: "user_feature", id: `${c.userId}|${c.feature}` }, limits: pair, softPct: c.user?.softLimitPct ?? soft });
+  }
+  return scopes;
+}
+
+/** The scope × window states the policy decides on. */
+export function windowStates(
+  scopes: readonly LimitedScope[],
+  windows: Record<WindowKind, WindowInfo>,
+  counters: ReadonlyMap<string, CounterRow>,
+): ScopeWindow[] {
+  const out: ScopeWindow[] = [];
+  for (const s of scopes) {
+    for (const w of [windows.daily, windows.monthly]) {
+      const row = counters.get(`${scopeKey(s.ref)}\u0000${w.key}`);
+      const limitUsd = s.limits[w.kind];
+      out.push({
+        scope: s.ref,
+        window: w.kind,
+        key: w.key,
+        resetAt: w.resetAt,
+        limit: limitUsd === undefined ? null : toMicros(limitUsd),
+        spent: row?.spent ?? 0,
+        reserved: row?.reserved ?? 0,
+        softPct: s.softPct,
+      });
+    }
+  }
+  return out;
+}
+
+/** Human name of a scope for messages. */
+export function scopeLabel(kind: ScopeKind, id: string, tenantId: string): string {
+  switch (kind) {
+    case "global":
+      return "the guard (global)";
+    case "tenant":
+      return `tenant ${tenantId}`;
+    case "user":
+      return `user ${id}`;
+    case "feature":
+      return `feature ${id}`;
+    case "user_feature": {
+      const [u, f] = id.split("|");
+      return `user ${u} on feature ${f}`;
+    }
+  }
+}
+
+/** `$5.00`, or more decimals where two would hide the amount. */
+export function formatUsd(micros: number): string {
+  const usd = micros / 1_000_000;
+  if (micros % 10_000 === 0) return `$${usd.toFixed(2)}`;
+  return `$${usd.toFixed(6).replace(/0+$/, "")}`;
+}

@@ -1,0 +1,242 @@
+/**
+ * Typed SQL helpers over the TenantLedger's storage. Synchronous on purpose:
+ * SQLite-backed Durable Object storage is synchronous, so a whole
+ * read-check-write runs inside one `transactionSync` with no await in between.
+ */
+import type { Role } from "../auth/keys";
+import type { FeatureConfig, TenantConfig, UserConfig } from "../budget/tenant-config";
+
+type Binding = string | number | null;
+
+/** A key row as stored. */
+export interface KeyRow {
+  id: string;
+  hash: string;
+  name: string;
+  role: Role;
+  user_id: string | null;
+  feature: string | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A reservation row as stored. */
+export interface ReservationRow {
+  id: string;
+  user_id: string;
+  feature: string;
+  model: string;
+  amount: number;
+  counters: string;
+  rates: string;
+  created_at: number;
+  expires_at: number;
+  state: "open" | "settled" | "released" | "expired";
+  cost: number | null;
+}
+
+/** Counter state of one scope in one window. */
+export interface CounterRow {
+  scope: string;
+  win: string;
+  spent: number;
+  reserved: number;
+  requests: number;
+}
+
+/** The storage operations the ledger uses. */
+export class LedgerStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  private rows<T>(query: string, ...b: Binding[]): T[] {
+    return this.sql.exec(query, ...b).toArray() as unknown as T[];
+  }
+
+  private first<T>(query: string, ...b: Binding[]): T | undefined {
+    return this.rows<T>(query, ...b)[0];
+  }
+
+  run(query: string, ...b: Binding[]): number {
+    return this.sql.exec(query, ...b).rowsWritten;
+  }
+
+  tenant(): { tenantId: string; config: TenantConfig; createdAt: number; updatedAt: number } | null {
+    const r = this.first<{ tenant_id: string; config: string; created_at: number; updated_at: number }>(
+      `SELECT tenant_id, config, created_at, updated_at FROM tenant WHERE id = 1`,
+    );
+    return r ? { tenantId: r.tenant_id, config: JSON.parse(r.config) as TenantConfig, createdAt: r.created_at, updatedAt: r.updated_at } : null;
+  }
+
+  saveTenant(tenantId: string, config: TenantConfig, now: number): void {
+    this.run(
+      `INSERT INTO tenant (id, tenant_id, config, created_at, updated_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+      tenantId,
+      JSON.stringify(config),
+      now,
+      now,
+    );
+  }
+
+  keyByHash(hash: string): KeyRow | undefined {
+    return this.first<KeyRow>(`SELECT * FROM keys WHERE hash = ?`, hash);
+  }
+
+  keyById(id: string): KeyRow | undefined {
+    return this.first<KeyRow>(`SELECT * FROM keys WHERE id = ?`, id);
+  }
+
+  keys(): KeyRow[] {
+    return this.rows<KeyRow>(`SELECT * FROM keys ORDER BY created_at, id`);
+  }
+
+  insertKey(k: KeyRow): void {
+    this.run(
+      `INSERT INTO keys (id, hash, name, role, user_id, feature, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      k.id,
+      k.hash,
+      k.name,
+      k.role,
+      k.user_id,
+      k.feature,
+      k.created_at,
+      k.expires_at,
+      k.revoked_at,
+    );
+  }
+
+  user(userId: string): UserConfig | undefined {
+    const r = this.first<{ config: string }>(`SELECT config FROM users WHERE user_id = ?`, userId);
+    return r ? (JSON.parse(r.config) as UserConfig) : undefined;
+  }
+
+  saveUser(userId: string, config: UserConfig, now: number): void {
+    this.run(
+      `INSERT INTO users (user_id, config, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+      userId,
+      JSON.stringify(config),
+      now,
+    );
+  }
+
+  feature(feature: string): FeatureConfig | undefined {
+    const r = this.first<{ config: string }>(`SELECT config FROM features WHERE feature = ?`, feature);
+    return r ? (JSON.parse(r.config) as FeatureConfig) : undefined;
+  }
+
+  saveFeature(feature: string, config: FeatureConfig, now: number): void {
+    this.run(
+      `INSERT INTO features (feature, config, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (feature) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+      feature,
+      JSON.stringify(config),
+      now,
+    );
+  }
+
+  /** Counters for the given scopes in the given windows (missing rows are zero). */
+  counters(scopes: readonly string[], wins: readonly string[]): Map<string, CounterRow> {
+    const out = new Map<string, CounterRow>();
+    if (scopes.length === 0 || wins.length === 0) return out;
+    const rows = this.rows<CounterRow>(
+      `SELECT scope, win, spent, reserved, requests FROM counters
+       WHERE scope IN (${scopes.map(() => "?").join(",")}) AND win IN (${wins.map(() => "?").join(",")})`,
+      ...scopes,
+      ...wins,
+    );
+    for (const r of rows) out.set(`${r.scope}\u0000${r.win}`, r);
+    return out;
+  }
+
+  /** Adds to a counter, creating its row on first use. */
+  bump(scope: string, win: string, delta: { spent?: number; reserved?: number; requests?: number }): void {
+    this.run(
+      `INSERT INTO counters (scope, win, spent, reserved, requests) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (scope, win) DO UPDATE SET
+         spent = spent + excluded.spent, reserved = reserved + excluded.reserved, requests = requests + excluded.requests`,
+      scope,
+      win,
+      delta.spent ?? 0,
+      delta.reserved ?? 0,
+      delta.requests ?? 0,
+    );
+  }
+
+  reservation(id: string): ReservationRow | undefined {
+    return this.first<ReservationRow>(`SELECT * FROM reservations WHERE id = ?`, id);
+  }
+
+  insertReservation(r: ReservationRow): void {
+    this.run(
+      `INSERT INTO reservations (id, user_id, feature, model, amount, counters, rates, created_at, expires_at, state, cost)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.id,
+      r.user_id,
+      r.feature,
+      r.model,
+      r.amount,
+      r.counters,
+      r.rates,
+      r.created_at,
+      r.expires_at,
+      r.state,
+      r.cost,
+    );
+  }
+
+  closeReservation(id: string, state: ReservationRow["state"], cost: number | null, now: number): void {
+    this.run(`UPDATE reservations SET state = ?, cost = ?, closed_at = ? WHERE id = ?`, state, cost, now, id);
+  }
+
+  expiredOpen(now: number, limit: number): ReservationRow[] {
+    return this.rows<ReservationRow>(
+      `SELECT * FROM reservations WHERE state = 'open' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+      now,
+      limit,
+    );
+  }
+
+  nextExpiry(): number | null {
+    const r = this.first<{ t: number | null }>(`SELECT MIN(expires_at) AS t FROM reservations WHERE state = 'open'`);
+    return r?.t ?? null;
+  }
+
+  /** Queues an alert once per (scope, window, kind, threshold); returns true when it is new. */
+  queueAlert(a: { id: string; scope: string; win: string; kind: string; threshold: number; payload: string; now: number }): boolean {
+    const rows = this.rows<{ id: string }>(
+      `INSERT INTO alerts (id, scope, win, kind, threshold, payload, created_at, state, attempts, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING RETURNING id`,
+      a.id,
+      a.scope,
+      a.win,
+      a.kind,
+      a.threshold,
+      a.payload,
+      a.now,
+      a.now,
+    );
+    return rows.length > 0;
+  }
+
+  /** Records the free final message for a user and window; true only the first time. */
+  claimFinalNotice(userId: string, win: string, now: number): boolean {
+    return (
+      this.rows<{ user_id: string }>(
+        `INSERT INTO final_notices (user_id, win, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING user_id`,
+        userId,
+        win,
+        now,
+      ).length > 0
+    );
+  }
+
+  recentOutputTokens(model: string, limit: number): number[] {
+    return this.rows<{ output_tokens: number }>(
+      `SELECT output_tokens FROM requests WHERE model = ? AND outcome = 'ok' ORDER BY ts DESC LIMIT ?`,
+      model,
+      limit,
+    ).map((r) => r.output_tokens);
+  }
+}

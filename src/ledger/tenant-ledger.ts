@@ -1,0 +1,491 @@
+/**
+ * TenantLedger: one Durable Object per tenant, holding every scope of that
+ * tenant (tenant, users, features) so one RPC checks and reserves the whole
+ * hierarchy. Each read-check-write runs inside `transactionSync`, which makes
+ * concurrent reserves serial: check-then-increment cannot race here.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { generateKey, randomBase62, sha256Hex, type Role } from "../auth/keys";
+import { decide, tokensCost } from "../budget/policy";
+import {
+  featureInputSchema,
+  mergeTenant,
+  replaceTenant,
+  userInputSchema,
+  type FeatureConfig,
+  type TenantConfig,
+  type TenantInput,
+  type UserConfig,
+} from "../budget/tenant-config";
+import { isoSeconds, windowsAt } from "../budget/windows";
+import { lookupModel, ratesOf, resolvePrice, usageCost, type Rates } from "../pricing/cost";
+import type { Env } from "../env";
+import { migrate } from "./schema";
+import { formatUsd, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
+import { LedgerStore, type KeyRow, type ReservationRow } from "./store";
+import type {
+  BudgetLine,
+  KeyInfo,
+  Principal,
+  ReserveRequest,
+  ReserveResult,
+  SettleRequest,
+  SettleResult,
+} from "./types";
+
+/** Reservations outlive the upstream timeouts (2 min, 10 min for streams) by a minute. */
+const RESERVATION_TTL_MS = { plain: 3 * 60_000, stream: 11 * 60_000 };
+/** Output tokens reserved for an uncapped request before the tenant has history for the model. */
+const DEFAULT_EXPECTED_OUTPUT = 1024;
+const OUTPUT_SAMPLES = 200;
+const EXPIRE_BATCH = 500;
+
+type AuthResult = { ok: true; key: KeyRow } | { ok: false };
+
+/** The per-tenant ledger. */
+export class TenantLedger extends DurableObject<Env> {
+  private readonly store: LedgerStore;
+  private tenantCache: { tenantId: string; config: TenantConfig } | null | undefined;
+  private readonly keyCache = new Map<string, KeyRow>();
+  private readonly outputSamples = new Map<string, number[]>();
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new LedgerStore(ctx.storage.sql);
+    migrate(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ---- tenant configuration ---------------------------------------------
+
+  private tenant(): { tenantId: string; config: TenantConfig } | null {
+    if (this.tenantCache === undefined) {
+      const t = this.store.tenant();
+      this.tenantCache = t ? { tenantId: t.tenantId, config: t.config } : null;
+    }
+    return this.tenantCache;
+  }
+
+  /** Creates or replaces the tenant (PUT): absent fields take their defaults. */
+  putTenant(tenantId: string, input: TenantInput): { tenantId: string; config: TenantConfig; created: boolean } {
+    const now = Date.now();
+    const config = replaceTenant(tenantId, input);
+    const created = this.tenant() === null;
+    this.store.saveTenant(tenantId, config, now);
+    this.tenantCache = { tenantId, config };
+    return { tenantId, config, created };
+  }
+
+  /** Merges fields into the tenant (PATCH); null when the tenant does not exist. */
+  patchTenant(input: TenantInput): { tenantId: string; config: TenantConfig } | null {
+    const t = this.tenant();
+    if (!t) return null;
+    const config = mergeTenant(t.config, input);
+    this.store.saveTenant(t.tenantId, config, Date.now());
+    this.tenantCache = { tenantId: t.tenantId, config };
+    return this.tenantCache;
+  }
+
+  /** The tenant's configuration, or null when it does not exist. */
+  getTenant(): { tenantId: string; config: TenantConfig } | null {
+    return this.tenant();
+  }
+
+  /** Stores a user's tier and overrides. */
+  putUser(userId: string, input: UserConfig): UserConfig | null {
+    if (!this.tenant()) return null;
+    const config = userInputSchema.parse(input);
+    this.store.saveUser(userId, config, Date.now());
+    return config;
+  }
+
+  /** Stores a feature's limits. */
+  putFeature(feature: string, input: FeatureConfig): FeatureConfig | null {
+    if (!this.tenant()) return null;
+    const config = featureInputSchema.parse(input);
+    this.store.saveFeature(feature, config, Date.now());
+    return config;
+  }
+
+  // ---- keys ---------------------------------------------------------------
+
+  /** Issues a key; the plaintext is returned here once and never stored. */
+  async createKey(opts: { name: string; role: Role; userId?: string; feature?: string; expiresAt?: number }): Promise<(KeyInfo & { key: string }) | null> {
+    const t = this.tenant();
+    if (!t) return null;
+    const key = generateKey(t.tenantId);
+    const row: KeyRow = {
+      id: `key_${randomBase62(16)}`,
+      hash: await sha256Hex(key),
+      name: opts.name,
+      role: opts.role,
+      user_id: opts.userId ?? null,
+      feature: opts.feature ?? null,
+      created_at: Date.now(),
+      expires_at: opts.expiresAt ?? null,
+      revoked_at: null,
+    };
+    this.store.insertKey(row);
+    return { ...keyInfo(row), key };
+  }
+
+  /** Every key of the tenant, without secrets. */
+  listKeys(): KeyInfo[] {
+    return this.store.keys().map(keyInfo);
+  }
+
+  /** Revokes a key; the next request with it fails. */
+  revokeKey(id: string): KeyInfo | null {
+    const row = this.store.keyById(id);
+    if (!row) return null;
+    if (row.revoked_at === null) {
+      row.revoked_at = Date.now();
+      this.store.run(`UPDATE keys SET revoked_at = ? WHERE id = ?`, row.revoked_at, id);
+    }
+    this.keyCache.delete(row.hash);
+    return keyInfo(row);
+  }
+
+  /** Verifies a key hash: who it is, or null. Cached in memory; revocation evicts. */
+  private authenticate(keyHash: string, now: number): AuthResult {
+    if (!this.tenant()) return { ok: false };
+    let row = this.keyCache.get(keyHash);
+    if (!row) {
+      row = this.store.keyByHash(keyHash);
+      if (!row) return { ok: false };
+      this.keyCache.set(keyHash, row);
+    }
+    if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return { ok: false };
+    return { ok: true, key: row };
+  }
+
+  /** The principal behind a key hash, for the admin API's role checks. */
+  whoami(keyHash: string): Principal | null {
+    const a = this.authenticate(keyHash, Date.now());
+    if (!a.ok) return null;
+    return { keyId: a.key.id, role: a.key.role, userId: a.key.user_id, feature: a.key.feature };
+  }
+
+  // ---- the hot path ------------------------------------------------------
+
+  /** Attributes, prices, checks every scope and reserves in all of them atomically, or in none. */
+  async reserve(req: ReserveRequest): Promise<ReserveResult> {
+    const now = Date.now();
+    const auth = this.authenticate(req.keyHash, now);
+    if (!auth.ok) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+    const tenant = this.tenant();
+    if (!tenant) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+
+    const who = attribute(auth.key, req);
+    if ("denied" in who) return who.denied;
+
+    const cfg = tenant.config;
+    const primaryPrice = resolvePrice(req.model, cfg.prices);
+    if (!primaryPrice) {
+      return {
+        status: "denied",
+        httpStatus: 400,
+        code: "model_not_priced",
+        message:
+          `No price is known for model "${req.model}", so the guard cannot budget it. ` +
+          `The operator can price it for this tenant with PATCH /admin/v1/tenants/${tenant.tenantId} ` +
+          `{"prices": {"${req.model}": {"input": <USD per 1M>, "output": <USD per 1M>}}}, or set a fallback price under "*".`,
+      };
+    }
+    const degradeTo = cfg.degrade[req.model];
+    const degradedPrice = degradeTo ? resolvePrice(degradeTo, cfg.prices) : null;
+    const primaryRates = ratesOf(primaryPrice.price);
+    const degradedRates = degradedPrice ? ratesOf(degradedPrice.price) : null;
+
+    const isChat = req.kind === "chat";
+    const modelMax = isChat ? (lookupModel(req.model)?.maxOutputTokens ?? 4096) : 0;
+    const expected = isChat ? this.expectedOutput(req.model, modelMax) : 0;
+
+    const result = this.ctx.storage.transactionSync((): ReserveResult => {
+      const user = this.store.user(who.userId);
+      const featureConfig = this.store.feature(who.feature);
+      const scopes = scopesFor({ tenant: cfg, userId: who.userId, feature: who.feature, user, featureConfig });
+      const windows = windowsAt(now, cfg.timezone);
+      const counters = this.store.counters(scopes.map((s) => scopeKey(s.ref)), [windows.daily.key, windows.monthly.key]);
+      const states = windowStates(scopes, windows, counters);
+
+      const decision = decide({
+        windows: states,
+        primary: { model: req.model, inputCost: tokensCost(req.inputTokens, primaryRates.input), outputRate: primaryRates.output },
+        degraded:
+          degradeTo && degradedRates
+            ? { model: degradeTo, inputCost: tokensCost(req.inputTokens, degradedRates.input), outputRate: degradedRates.output }
+            : undefined,
+        requestedMaxTokens: isChat ? req.requestedMaxTokens : null,
+        expectedOutputTokens: expected,
+        modelMaxOutputTokens: modelMax,
+        minOutputTokens: cfg.minOutputTokens,
+        mode: cfg.mode,
+      });
+
+      // The fast bound over-counts; where that changes the outcome, ask for an exact count first.
+      if (!req.inputExact && (decision.action === "block" || (decision.action === "allow" && decision.clamped))) {
+        return { status: "recount" };
+      }
+
+      if (decision.action === "block") {
+        const b = decision.blocking;
+        const limit = b.limit ?? 0;
+        const reset = isoSeconds(b.resetAt);
+        const windowWord = b.window === "daily" ? "Daily" : "Monthly";
+        let message = `${windowWord} budget of ${formatUsd(limit)} for ${scopeLabel(b.scope.kind, b.scope.id, tenant.tenantId)} reached; resets at ${reset}.`;
+        if (cfg.upgradeMessage) message += ` ${cfg.upgradeMessage}`;
+        this.store.queueAlert({
+          id: `alert_${randomBase62(16)}`,
+          scope: scopeKey(b.scope),
+          win: b.key,
+          kind: "hard_limit",
+          threshold: 1,
+          payload: JSON.stringify({ scope: b.scope, window: b.window, limit, spent: b.spent, resetAt: b.resetAt }),
+          now,
+        });
+        const finalMessage = req.finalMessageEligible && cfg.onHardLimit === "message" && this.store.claimFinalNotice(who.userId, b.key, now);
+        return {
+          status: "blocked",
+          code: decision.code,
+          message,
+          blockStatus: cfg.blockStatus,
+          finalMessage,
+          position: { scope: b.scope.kind, scopeId: b.scope.id, window: b.window, limit, remaining: Math.max(0, limit - b.spent - b.reserved), resetAt: b.resetAt },
+        };
+      }
+
+      const rates: Rates = decision.degradedFrom && degradedRates ? degradedRates : primaryRates;
+      const counterKeys: [string, string][] = [];
+      for (const s of scopes) {
+        for (const w of [windows.daily.key, windows.monthly.key]) {
+          counterKeys.push([scopeKey(s.ref), w]);
+          this.store.bump(scopeKey(s.ref), w, { reserved: decision.amount });
+        }
+      }
+      this.store.insertReservation({
+        id: req.requestId,
+        user_id: who.userId,
+        feature: who.feature,
+        model: decision.model,
+        amount: decision.amount,
+        counters: JSON.stringify(counterKeys),
+        rates: JSON.stringify(rates),
+        created_at: now,
+        expires_at: now + (req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain),
+        state: "open",
+        cost: null,
+      });
+      for (const w of decision.warnings) {
+        this.store.queueAlert({
+          id: `alert_${randomBase62(16)}`,
+          scope: scopeKey(w.scope),
+          win: w.key,
+          kind: "soft_limit",
+          threshold: w.threshold,
+          payload: JSON.stringify({ scope: w.scope, window: w.window, pct: w.pct }),
+          now,
+        });
+      }
+      const t = decision.tightest;
+      return {
+        status: "allowed",
+        reservationId: req.requestId,
+        userId: who.userId,
+        feature: who.feature,
+        model: decision.model,
+        degradedFrom: decision.degradedFrom,
+        amount: decision.amount,
+        forwardMaxTokens: decision.forwardMaxTokens,
+        clamped: decision.clamped,
+        warnings: decision.warnings.map((w) => ({ scope: w.scope.kind, scopeId: w.scope.id, window: w.window, pct: w.pct })),
+        tightest: t ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt } : null,
+        shadowCode: decision.shadowCode,
+      };
+    });
+
+    if (result.status === "allowed") {
+      await this.scheduleAlarm(now + (req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain));
+    }
+    return result;
+  }
+
+  /** Settles a reservation at the provider-reported cost; a duplicate changes nothing. */
+  settle(req: SettleRequest): SettleResult {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync((): SettleResult => {
+      const r = this.store.reservation(req.reservationId);
+      if (!r) return { applied: false, cost: 0, state: "unknown" };
+      if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
+      const rates = JSON.parse(r.rates) as Rates;
+      const cost = usageCost(req.usage, rates);
+      // An expired reservation already gave its hold back; only the spend is still owed.
+      const releaseHeld = r.state === "open" ? r.amount : 0;
+      for (const [scope, win] of JSON.parse(r.counters) as [string, string][]) {
+        this.store.bump(scope, win, { spent: cost, reserved: -releaseHeld, requests: 1 });
+      }
+      this.store.closeReservation(r.id, "settled", cost, now);
+      const { day, month } = windowKeysOf(r);
+      this.store.run(
+        `INSERT INTO requests (id, ts, day, month, user_id, feature, model, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, outcome)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        r.id,
+        now,
+        day,
+        month,
+        r.user_id,
+        r.feature,
+        r.model,
+        req.usage.inputTokens,
+        req.usage.cachedInputTokens,
+        req.usage.cacheWriteTokens,
+        req.usage.outputTokens,
+        cost,
+        req.outcome,
+      );
+      if (req.outcome === "ok") this.learnOutput(r.model, req.usage.outputTokens);
+      return { applied: true, cost, state: "settled" };
+    });
+  }
+
+  /** Gives a reservation's hold back without spending (upstream error, client gone before the call). */
+  release(reservationId: string): SettleResult {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync((): SettleResult => {
+      const r = this.store.reservation(reservationId);
+      if (!r) return { applied: false, cost: 0, state: "unknown" };
+      if (r.state !== "open") return { applied: false, cost: r.cost ?? 0, state: r.state };
+      this.releaseRow(r, "released", now);
+      return { applied: true, cost: 0, state: "released" };
+    });
+  }
+
+  private releaseRow(r: ReservationRow, state: "released" | "expired", now: number): void {
+    for (const [scope, win] of JSON.parse(r.counters) as [string, string][]) {
+      this.store.bump(scope, win, { reserved: -r.amount });
+    }
+    this.store.closeReservation(r.id, state, null, now);
+  }
+
+  /** Releases reservations whose request never settled (a crashed or hung worker), then re-arms. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.alarmAt = null;
+    this.ctx.storage.transactionSync(() => {
+      for (const r of this.store.expiredOpen(now, EXPIRE_BATCH)) this.releaseRow(r, "expired", now);
+    });
+    const next = this.store.nextExpiry();
+    if (next !== null) await this.scheduleAlarm(Math.max(next, now + 1));
+  }
+
+  private async scheduleAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  // ---- learned output estimate ------------------------------------------
+
+  private samples(model: string): number[] {
+    let s = this.outputSamples.get(model);
+    if (!s) {
+      s = this.store.recentOutputTokens(model, OUTPUT_SAMPLES);
+      this.outputSamples.set(model, s);
+    }
+    return s;
+  }
+
+  private learnOutput(model: string, tokens: number): void {
+    const s = this.samples(model);
+    s.unshift(tokens);
+    if (s.length > OUTPUT_SAMPLES) s.length = OUTPUT_SAMPLES;
+  }
+
+  /** The 95th percentile of recent completions for the model, or a default before there is history. */
+  private expectedOutput(model: string, modelMax: number): number {
+    const s = this.samples(model);
+    if (s.length < 20) return Math.min(DEFAULT_EXPECTED_OUTPUT, modelMax);
+    const sorted = [...s].sort((a, b) => a - b);
+    const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? DEFAULT_EXPECTED_OUTPUT;
+    return Math.min(Math.max(1, p95), modelMax);
+  }
+
+  // ---- reads --------------------------------------------------------------
+
+  /** Every scope a caller falls under with limit, spent, reserved, remaining and reset. */
+  budget(keyHash: string, userId: string | null, feature: string | null): { lines: BudgetLine[] } | Extract<ReserveResult, { status: "denied" }> {
+    const now = Date.now();
+    const auth = this.authenticate(keyHash, now);
+    const tenant = this.tenant();
+    if (!auth.ok || !tenant) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+    const who = attribute(auth.key, { userId, feature });
+    if ("denied" in who) return who.denied;
+    const scopes = scopesFor({
+      tenant: tenant.config,
+      userId: who.userId,
+      feature: who.feature,
+      user: this.store.user(who.userId),
+      featureConfig: this.store.feature(who.feature),
+    });
+    const windows = windowsAt(now, tenant.config.timezone);
+    const counters = this.store.counters(scopes.map((s) => scopeKey(s.ref)), [windows.daily.key, windows.monthly.key]);
+    const lines = windowStates(scopes, windows, counters).map((w) => ({
+      scope: w.scope.kind,
+      scopeId: w.scope.id,
+      window: w.window,
+      windowKey: w.key,
+      limit: w.limit,
+      spent: w.spent,
+      reserved: w.reserved,
+      remaining: w.limit === null ? null : Math.max(0, w.limit - w.spent - w.reserved),
+      resetAt: w.resetAt,
+    }));
+    return { lines };
+  }
+
+  /** Counter rows for tests and reports. */
+  counter(scope: string, win: string): { spent: number; reserved: number; requests: number } {
+    const row = this.store.counters([scope], [win]).get(`${scope}\u0000${win}`);
+    return { spent: row?.spent ?? 0, reserved: row?.reserved ?? 0, requests: row?.requests ?? 0 };
+  }
+}
+
+function keyInfo(k: KeyRow): KeyInfo {
+  return {
+    id: k.id,
+    name: k.name,
+    role: k.role,
+    userId: k.user_id,
+    feature: k.feature,
+    createdAt: new Date(k.created_at).toISOString(),
+    expiresAt: k.expires_at === null ? null : new Date(k.expires_at).toISOString(),
+    revokedAt: k.revoked_at === null ? null : new Date(k.revoked_at).toISOString(),
+  };
+}
+
+function windowKeysOf(r: ReservationRow): { day: string; month: string } {
+  const keys = (JSON.parse(r.counters) as [string, string][]).map(([, w]) => w);
+  return { day: keys.find((k) => k.startsWith("day:")) ?? "", month: keys.find((k) => k.startsWith("month:")) ?? "" };
+}
+
+type Denied = Extract<ReserveResult, { status: "denied" }>;
+
+/** Who a call is attributed to under the key's role (DESIGN "Identity and attribution"). */
+function attribute(key: KeyRow, req: { userId: string | null; bodyUserId?: string | null; feature: string | null }): { userId: string; feature: string } | { denied: Denied } {
+  const deny = (httpStatus: 400 | 403, code: string, message: string) => ({ denied: { status: "denied" as const, httpStatus, code, message } });
+  if (key.role === "admin") return deny(403, "forbidden", "Admin keys manage the tenant; they cannot call the LLM routes. Use a user or service key.");
+  let userId: string;
+  if (key.role === "user") {
+    if (req.userId && req.userId !== key.user_id) return deny(403, "forbidden", "This key is bound to another user.");
+    userId = key.user_id ?? "";
+  } else {
+    const named = req.userId ?? req.bodyUserId ?? null;
+    if (!named) return deny(400, "missing_user", "Service keys must name the user: send the X-Budget-User header or the body's user field.");
+    userId = named;
+  }
+  if (key.feature && req.feature && req.feature !== key.feature) return deny(403, "forbidden", "This key is bound to another feature.");
+  return { userId, feature: key.feature ?? req.feature ?? "default" };
+}

@@ -1,0 +1,126 @@
+/** Usage in the OpenAI dialect: chat completions, Responses and embeddings. */
+import type { Usage } from "../../pricing/cost";
+import type { RouteKind } from "../providers/types";
+import { count, obj, type DialectUsage, type SseEvent, type StreamTracker } from "./types";
+
+/** Chat and embeddings report `prompt_tokens` (cached included); Responses reports `input_tokens`. */
+function normalise(route: RouteKind, u: Record<string, unknown>): Usage {
+  if (route === "responses") {
+    const cached = count(obj(u.input_tokens_details)?.cached_tokens);
+    return {
+      inputTokens: Math.max(0, count(u.input_tokens) - cached),
+      cachedInputTokens: cached,
+      cacheWriteTokens: 0,
+      outputTokens: count(u.output_tokens),
+    };
+  }
+  const cached = count(obj(u.prompt_tokens_details)?.cached_tokens);
+  return {
+    inputTokens: Math.max(0, count(u.prompt_tokens) - cached),
+    cachedInputTokens: cached,
+    cacheWriteTokens: 0,
+    // Reasoning tokens are part of completion_tokens and billed as output.
+    outputTokens: count(u.completion_tokens),
+  };
+}
+
+function usageField(v: unknown): Record<string, unknown> | null {
+  const u = obj(v);
+  return u && (u.prompt_tokens !== undefined || u.input_tokens !== undefined) ? u : null;
+}
+
+class ChatTracker implements StreamTracker {
+  private u: Usage | null = null;
+  private text = "";
+  private error = false;
+  constructor(private readonly hideUsageChunk: boolean) {}
+
+  onEvent(e: SseEvent): boolean {
+    if (e.data === "[DONE]") return true;
+    let chunk: Record<string, unknown> | null;
+    try {
+      chunk = obj(JSON.parse(e.data));
+    } catch {
+      return true;
+    }
+    if (!chunk) return true;
+    if (chunk.error) this.error = true;
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    for (const c of choices) {
+      const delta = obj(obj(c)?.delta);
+      if (!delta) continue;
+      if (typeof delta.content === "string") this.text += delta.content;
+      if (typeof delta.refusal === "string") this.text += delta.refusal;
+      if (Array.isArray(delta.tool_calls)) {
+        for (const t of delta.tool_calls) {
+          const f = obj(obj(t)?.function);
+          if (typeof f?.arguments === "string") this.text += f.arguments;
+          if (typeof f?.name === "string") this.text += f.name;
+        }
+      }
+    }
+    const u = usageField(chunk.usage);
+    if (u) {
+      this.u = normalise("chat", u);
+      // The usage-only chunk exists because the guard asked for it; a client that did not ask never sees it.
+      if (this.hideUsageChunk && choices.length === 0) return false;
+    }
+    return true;
+  }
+  usage(): Usage | null {
+    return this.u;
+  }
+  generatedText(): string {
+    return this.text;
+  }
+  failed(): boolean {
+    return this.error;
+  }
+}
+
+class ResponsesTracker implements StreamTracker {
+  private u: Usage | null = null;
+  private text = "";
+  private error = false;
+
+  onEvent(e: SseEvent): boolean {
+    let ev: Record<string, unknown> | null;
+    try {
+      ev = obj(JSON.parse(e.data));
+    } catch {
+      return true;
+    }
+    if (!ev) return true;
+    const type = typeof ev.type === "string" ? ev.type : (e.event ?? "");
+    if (type === "response.output_text.delta" || type === "response.function_call_arguments.delta" || type === "response.refusal.delta") {
+      if (typeof ev.delta === "string") this.text += ev.delta;
+    } else if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
+      const u = usageField(obj(ev.response)?.usage);
+      if (u) this.u = normalise("responses", u);
+      if (type === "response.failed") this.error = true;
+    } else if (type === "error") {
+      this.error = true;
+    }
+    return true;
+  }
+  usage(): Usage | null {
+    return this.u;
+  }
+  generatedText(): string {
+    return this.text;
+  }
+  failed(): boolean {
+    return this.error;
+  }
+}
+
+/** The OpenAI dialect's usage readers. */
+export const openaiUsage: DialectUsage = {
+  fromJson(route, body) {
+    const u = usageField(obj(body)?.usage);
+    return u ? normalise(route, u) : null;
+  },
+  tracker(route, opts) {
+    return route === "responses" ? new ResponsesTracker() : new ChatTracker(opts.hideUsageChunk);
+  },
+};

@@ -1,0 +1,41 @@
+/**
+ * Reading usage from upstream answers. Each wire dialect knows where its
+ * provider reports tokens, in a JSON body and in an SSE stream, and which
+ * stream events a client did not ask for.
+ */
+import type { Usage } from "../../pricing/cost";
+import type { RouteKind } from "../providers/types";
+
+/** One parsed server-sent event. */
+export interface SseEvent {
+  event: string | null;
+  data: string;
+}
+
+/** Follows one stream: collects usage and the generated text as events pass. */
+export interface StreamTracker {
+  /** Feeds an event; returns false when the event must not reach the client. */
+  onEvent(e: SseEvent): boolean;
+  /** Usage as reported, or null when the stream ended without it. */
+  usage(): Usage | null;
+  /** Text generated so far, to count when usage never arrived. */
+  generatedText(): string;
+  /** True when the upstream sent an error event. */
+  failed(): boolean;
+}
+
+/** A dialect's usage readers. */
+export interface DialectUsage {
+  fromJson(route: RouteKind, body: unknown): Usage | null;
+  tracker(route: RouteKind, opts: { hideUsageChunk: boolean }): StreamTracker;
+}
+
+/** A non-negative integer from an untrusted field, or 0. */
+export function count(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+}
+
+/** Narrowing helper for untrusted JSON. */
+export function obj(v: unknown): Record<string, unknown> | null {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}

@@ -1,0 +1,54 @@
+/**
+ * The provider interface. Each provider is a small module listed in the
+ * registry: it builds and sends the upstream request for a route. Reading
+ * usage is the job of the dialect the provider answers in (`../dialects`),
+ * so a new OpenAI-compatible provider needs no parsing code at all.
+ */
+import type { Config } from "../../config";
+
+/** The LLM routes the guard serves. */
+export type RouteKind = "chat" | "responses" | "embeddings" | "messages";
+
+/** The wire dialect of a route. */
+export type WireDialect = "openai" | "anthropic";
+
+/** The dialect each route speaks. */
+export const ROUTE_DIALECT: Record<RouteKind, WireDialect> = {
+  chat: "openai",
+  responses: "openai",
+  embeddings: "openai",
+  messages: "anthropic",
+};
+
+/** Upstream path of each route, relative to a provider's base URL. */
+export const ROUTE_PATH: Record<RouteKind, string> = {
+  chat: "/chat/completions",
+  responses: "/responses",
+  embeddings: "/embeddings",
+  messages: "/messages",
+};
+
+/** One upstream call, already rewritten by the guard (model, output cap, usage options). */
+export interface UpstreamCall {
+  route: RouteKind;
+  /** Model id as the upstream knows it (no `provider/` prefix). */
+  model: string;
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** The client's headers, for provider options such as `anthropic-version` and the mock's test headers. */
+  clientHeaders: Headers;
+  signal: AbortSignal;
+}
+
+/** A provider module. */
+export interface Provider {
+  /** Registry name, also the `name/` model prefix that addresses it explicitly. */
+  readonly name: string;
+  /** Routes it serves. */
+  readonly routes: readonly RouteKind[];
+  /** Sends the call and returns the upstream response as is. */
+  send(call: UpstreamCall, config: Config): Promise<Response>;
+}
+
+/** Raised when a provider cannot be used (e.g. its key secret is missing): the call is refused, not sent blind. */
+export class ProviderUnavailable extends Error {}

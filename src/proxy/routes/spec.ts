@@ -1,0 +1,34 @@
+/**
+ * What differs between LLM routes, as data. The pipeline in `../guard.ts` is
+ * the same for every route; each route file only says how to read its body.
+ */
+import type { z } from "zod";
+import type { InputPieces } from "../../tokens/inputs";
+import type { RouteKind } from "../providers/types";
+
+/** A request body after validation: the fields the guard reads are typed, the rest passes through. */
+export type Body = Record<string, unknown>;
+
+/** One LLM route. */
+export interface RouteSpec {
+  route: RouteKind;
+  /** Validates the fields the guard reads; unknown fields are kept and forwarded. */
+  schema: z.ZodType<Body>;
+  /** Chat-like routes may answer a block with the free final message. */
+  kind: "chat" | "embedding";
+  input(body: Body): InputPieces;
+  /** The client's total output cap (all choices), or null. */
+  maxTokens(body: Body): number | null;
+  /** Writes an output cap (total across choices) into the body. */
+  withMaxTokens(body: Body, total: number): Body;
+  /** The user named in the body (OpenAI `user`, Anthropic `metadata.user_id`). */
+  userOf(body: Body): string | null;
+  stream(body: Body): boolean;
+  /** Rewrites a streaming body so the upstream reports usage; says whether the client asked for it itself. */
+  forUpstream(body: Body, stream: boolean): { body: Body; clientWantsUsage: boolean };
+}
+
+/** Non-negative integer fields as the guard accepts them. */
+export function positiveInt(max: number) {
+  return (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= max;
+}
