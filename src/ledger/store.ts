@@ -36,6 +36,22 @@ export interface ReservationRow {
   cost: number | null;
 }
 
+/** An alert outbox row. */
+export interface AlertRow {
+  id: string;
+  scope: string;
+  win: string;
+  kind: string;
+  threshold: number;
+  payload: string;
+  created_at: number;
+  state: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
 /** Counter state of one scope in one window. */
 export interface CounterRow {
   scope: string;
@@ -230,6 +246,10 @@ export class LedgerStore {
         now,
       ).length > 0
     );
+  }
+
+  alerts(limit: number): AlertRow[] {
+    return this.rows<AlertRow>(`SELECT * FROM alerts ORDER BY created_at DESC, id LIMIT ?`, limit);
   }
 
   recentOutputTokens(model: string, limit: number): number[] {

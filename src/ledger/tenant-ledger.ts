@@ -24,6 +24,7 @@ import { migrate } from "./schema";
 import { formatUsd, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
 import { LedgerStore, type KeyRow, type ReservationRow } from "./store";
 import type {
+  AlertInfo,
   BudgetLine,
   KeyInfo,
   Principal,
@@ -444,6 +445,23 @@ export class TenantLedger extends DurableObject<Env> {
       resetAt: w.resetAt,
     }));
     return { lines };
+  }
+
+  /** The alert outbox, newest first. */
+  listAlerts(limit = 200): AlertInfo[] {
+    return this.store.alerts(limit).map((a) => ({
+      id: a.id,
+      scope: a.scope,
+      win: a.win,
+      kind: a.kind,
+      threshold: a.threshold,
+      state: a.state,
+      attempts: a.attempts,
+      createdAt: new Date(a.created_at).toISOString(),
+      deliveredAt: a.delivered_at === null ? null : new Date(a.delivered_at).toISOString(),
+      lastError: a.last_error,
+      payload: a.payload,
+    }));
   }
 
   /** Counter rows for tests and reports. */

@@ -126,3 +126,19 @@ export interface BudgetLine {
   remaining: number | null;
   resetAt: number;
 }
+
+/** An alert in the outbox, as listed. */
+export interface AlertInfo {
+  id: string;
+  scope: string;
+  win: string;
+  kind: string;
+  threshold: number;
+  state: string;
+  attempts: number;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+  /** JSON of the alert's details. */
+  payload: string;
+}
