@@ -18,6 +18,9 @@ export default defineConfig({
           MOCK_PROVIDER: "on",
           OPENAI_API_KEY: "sk-test-openai-secret",
           ANTHROPIC_API_KEY: "sk-ant-test-secret",
+          // An OpenAI-compatible provider configured by name, addressed as `compat/<model>`.
+          PROVIDERS: JSON.stringify([{ name: "compat", baseUrl: "https://compat.example/v1", keySecret: "COMPAT_API_KEY" }]),
+          COMPAT_API_KEY: "sk-compat-secret",
         },
         outboundService: (request: Request) =>
           new Response(`unmocked outbound request: ${request.method} ${new URL(request.url).origin}`, { status: 599 }),
