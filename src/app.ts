@@ -42,11 +42,19 @@ app.onError((err, c) => {
     headers = err.headers;
   } else if (err instanceof HTTPException) {
     status = err.status as ContentfulStatusCode;
-    body = errorBody(dialect, status, { message: err.message || "Bad request.", code: "bad_request", type: "invalid_request_error", param: null, details: undefined });
+    body = errorBody(dialect, status, {
+      message: err.message || "Bad request.",
+      code: "bad_request",
+      type: "invalid_request_error",
+      param: null,
+      details: undefined,
+    });
   } else {
     const requestId = c.get("requestId") ?? "unknown";
     // Internal details go to the log, keyed by request id; the client gets the id only.
-    console.error(JSON.stringify({ level: "error", msg: "unhandled error", requestId, error: err instanceof ConfigError ? err.message : String(err) }));
+    console.error(
+      JSON.stringify({ level: "error", msg: "unhandled error", requestId, error: err instanceof ConfigError ? err.message : String(err) }),
+    );
     status = err instanceof ConfigError ? 503 : 500;
     body = errorBody(dialect, status, {
       message: `The guard failed to handle this request (request id ${requestId}).`,

@@ -37,7 +37,11 @@ const configSchema = z.object({
     ),
   ),
   /** Largest request body accepted, in bytes (413 above it). */
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(8 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
 });
 
 /** The validated configuration. */

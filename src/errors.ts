@@ -60,7 +60,11 @@ function anthropicType(status: number, code: string): string {
 }
 
 /** The JSON body of an error in a dialect. */
-export function errorBody(dialect: Dialect, status: number, err: Pick<ApiError, "message" | "code" | "type" | "param" | "details">): unknown {
+export function errorBody(
+  dialect: Dialect,
+  status: number,
+  err: Pick<ApiError, "message" | "code" | "type" | "param" | "details">,
+): unknown {
   switch (dialect) {
     case "anthropic":
       return { type: "error", error: { type: anthropicType(status, err.code), message: err.message } };

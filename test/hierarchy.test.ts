@@ -100,7 +100,12 @@ describe("clamp", () => {
   it("lowers the forwarded max_tokens to what fits and says so", async () => {
     upstream = mockUpstream((req) => {
       const sent = JSON.parse(req.body) as { max_tokens: number };
-      return Response.json({ id: "x", object: "chat.completion", choices: [], usage: { prompt_tokens: 10, completion_tokens: sent.max_tokens, total_tokens: 10 + sent.max_tokens } });
+      return Response.json({
+        id: "x",
+        object: "chat.completion",
+        choices: [],
+        usage: { prompt_tokens: 10, completion_tokens: sent.max_tokens, total_tokens: 10 + sent.max_tokens },
+      });
     });
     // gpt-4o-mini output is $0.60/M: $0.0003 pays for ~490 output tokens after a small input.
     const t = await createTenant({ limits: { daily: 0.0003 } });
@@ -159,7 +164,12 @@ describe("shadow mode", () => {
   it("blocks nothing but says what enforcement would do, and counts the spend", async () => {
     upstream = mockUpstream((req) => {
       const sent = JSON.parse(req.body) as { max_tokens: number };
-      return Response.json({ id: "x", object: "chat.completion", choices: [], usage: { prompt_tokens: 10, completion_tokens: sent.max_tokens, total_tokens: 0 } });
+      return Response.json({
+        id: "x",
+        object: "chat.completion",
+        choices: [],
+        usage: { prompt_tokens: 10, completion_tokens: sent.max_tokens, total_tokens: 0 },
+      });
     });
     const t = await createTenant({ limits: { daily: 0.000001 }, mode: "shadow", degrade: { "gpt-4o": "gpt-4o-mini" } });
     const key = await createKey(t, { name: "k", role: "user", userId: "u" });
@@ -187,7 +197,14 @@ describe("GET /v1/budget", () => {
     });
     const body = (await res.json()) as { scopes: Record<string, unknown>[] };
     const byKey = Object.fromEntries(body.scopes.map((s) => [`${s.scope}:${s.window}`, s]));
-    expect(Object.keys(byKey).sort()).toEqual(["feature:daily", "feature:monthly", "tenant:daily", "tenant:monthly", "user:daily", "user:monthly"]);
+    expect(Object.keys(byKey).sort()).toEqual([
+      "feature:daily",
+      "feature:monthly",
+      "tenant:daily",
+      "tenant:monthly",
+      "user:daily",
+      "user:monthly",
+    ]);
     expect(byKey["tenant:daily"]).toMatchObject({ id: t, limitUsd: 10, resetsAt: expect.stringMatching(/T00:00:00Z$/) });
     expect(byKey["user:daily"]).toMatchObject({ id: "fay", limitUsd: 1 });
     expect(byKey["user:monthly"]).toMatchObject({ limitUsd: null, remainingUsd: null });

@@ -87,11 +87,23 @@ describe("ledger interleavings", () => {
                 if (o.kind === "settle") {
                   // A real provider never bills more output than the (possibly clamped) cap.
                   const out = Math.floor(r.output * o.fraction);
-                  const res = await stub.settle({ reservationId: r.id, usage: { inputTokens: r.input, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: out }, outcome: "ok" });
+                  const res = await stub.settle({
+                    reservationId: r.id,
+                    usage: { inputTokens: r.input, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: out },
+                    outcome: "ok",
+                  });
                   expect(res.applied).toBe(true);
                   for (const c of r.counters) settledBy.set(c, (settledBy.get(c) ?? 0) + res.cost);
                   // Duplicates and reordering change nothing.
-                  expect((await stub.settle({ reservationId: r.id, usage: { inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1 }, outcome: "ok" })).applied).toBe(false);
+                  expect(
+                    (
+                      await stub.settle({
+                        reservationId: r.id,
+                        usage: { inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1 },
+                        outcome: "ok",
+                      })
+                    ).applied,
+                  ).toBe(false);
                   expect((await stub.release(r.id)).applied).toBe(false);
                 } else {
                   expect((await stub.release(r.id)).applied).toBe(true);
@@ -102,7 +114,11 @@ describe("ledger interleavings", () => {
           );
 
           const rows = await runInDurableObject(stub, (_i: TenantLedger, state) =>
-            state.storage.sql.exec<{ scope: string; spent: number; reserved: number }>(`SELECT scope, spent, reserved FROM counters WHERE win LIKE 'day:%'`).toArray(),
+            state.storage.sql
+              .exec<{ scope: string; spent: number; reserved: number }>(
+                `SELECT scope, spent, reserved FROM counters WHERE win LIKE 'day:%'`,
+              )
+              .toArray(),
           );
           const limits: Record<string, number> = { tenant: 20_000, "feature:search": 10_000, "uf:u1|chat": 4_000 };
           for (const u of USERS) limits[`user:${u}`] = 8_000;

@@ -24,7 +24,11 @@ async function setup(config: Record<string, unknown> = { limits: { daily: 10 } }
 }
 
 function post(path: string, key: string, body: unknown, headers: Record<string, string> = {}) {
-  return call(path, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return call(path, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 async function settled(t: string, cost: number) {
@@ -59,7 +63,13 @@ describe("OpenAI chat completions", () => {
   it("passes the usage chunk to a client that asked for it", async () => {
     upstream = mockUpstream(() => fx.sseResponse(fx.openaiChatStream({ usage: true })));
     const { t, key } = await setup();
-    const res = await post("/v1/chat/completions", key, { model: "gpt-4o", messages, max_tokens: 100, stream: true, stream_options: { include_usage: true } });
+    const res = await post("/v1/chat/completions", key, {
+      model: "gpt-4o",
+      messages,
+      max_tokens: 100,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(await res.text()).toContain('"prompt_tokens":50');
     await settled(t, fx.openaiChatStreamCost);
   });
@@ -132,7 +142,12 @@ describe("OpenAI Responses", () => {
   it("settles a stream from response.completed", async () => {
     upstream = mockUpstream(() => fx.sseResponse(fx.responsesStream));
     const { t, key } = await setup();
-    const res = await post("/v1/responses", key, { model: "gpt-4.1", input: [{ role: "user", content: "Hi" }], max_output_tokens: 500, stream: true });
+    const res = await post("/v1/responses", key, {
+      model: "gpt-4.1",
+      input: [{ role: "user", content: "Hi" }],
+      max_output_tokens: 500,
+      stream: true,
+    });
     expect(await res.text()).toContain("response.completed");
     await settled(t, fx.responsesJsonCost);
   });
@@ -152,7 +167,12 @@ describe("Anthropic messages", () => {
   it("forwards with the Anthropic key and settles cache reads and writes", async () => {
     upstream = mockUpstream(() => Response.json(fx.anthropicJson));
     const { t, key } = await setup();
-    const res = await post("/v1/messages", key, { model: "claude-sonnet-4-5", max_tokens: 1024, messages }, { "anthropic-version": "2023-06-01" });
+    const res = await post(
+      "/v1/messages",
+      key,
+      { model: "claude-sonnet-4-5", max_tokens: 1024, messages },
+      { "anthropic-version": "2023-06-01" },
+    );
     expect(res.status).toBe(200);
     const sent = upstream.calls[0]!;
     expect(sent.url).toBe("https://api.anthropic.com/v1/messages");
@@ -164,7 +184,12 @@ describe("Anthropic messages", () => {
   it("settles a stream from message_start and message_delta", async () => {
     upstream = mockUpstream(() => fx.sseResponse(fx.anthropicStream));
     const { t, key } = await setup();
-    const res = await post("/v1/messages", key, { model: "claude-sonnet-4-5", max_tokens: 1024, messages, stream: true }, { "x-api-key": key });
+    const res = await post(
+      "/v1/messages",
+      key,
+      { model: "claude-sonnet-4-5", max_tokens: 1024, messages, stream: true },
+      { "x-api-key": key },
+    );
     expect(await res.text()).toContain("message_stop");
     await settled(t, fx.anthropicJsonCost);
   });
@@ -173,7 +198,10 @@ describe("Anthropic messages", () => {
     const { key } = await setup({ limits: { daily: 0.000001 } });
     const res = await post("/v1/messages", key, { model: "claude-sonnet-4-5", max_tokens: 1024, messages });
     expect(res.status).toBe(429);
-    expect(await res.json()).toMatchObject({ type: "error", error: { type: "rate_limit_error", message: expect.stringMatching(/^Daily budget/) } });
+    expect(await res.json()).toMatchObject({
+      type: "error",
+      error: { type: "rate_limit_error", message: expect.stringMatching(/^Daily budget/) },
+    });
     const bad = await post("/v1/messages", key, { model: "claude-sonnet-4-5", messages });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
@@ -212,7 +240,9 @@ describe("the mock provider in every dialect", () => {
 
 describe("OpenAI-compatible providers and prices", () => {
   it("routes provider/model to the configured base URL with its own secret", async () => {
-    upstream = mockUpstream(() => Response.json({ ...fx.openaiChatJson, usage: { prompt_tokens: 1000, completion_tokens: 1000, total_tokens: 2000 } }));
+    upstream = mockUpstream(() =>
+      Response.json({ ...fx.openaiChatJson, usage: { prompt_tokens: 1000, completion_tokens: 1000, total_tokens: 2000 } }),
+    );
     const { t, key } = await setup({ limits: { daily: 10 }, prices: { "compat/llama-3.3-70b": { input: 0.59, output: 0.79 } } });
     const res = await post("/v1/chat/completions", key, { model: "compat/llama-3.3-70b", messages, max_tokens: 1000 });
     expect(res.status).toBe(200);
@@ -236,7 +266,9 @@ describe("OpenAI-compatible providers and prices", () => {
   });
 
   it("uses the tenant's fallback price for unpriced models", async () => {
-    upstream = mockUpstream(() => Response.json({ ...fx.openaiChatJson, usage: { prompt_tokens: 1000, completion_tokens: 0, total_tokens: 1000 } }));
+    upstream = mockUpstream(() =>
+      Response.json({ ...fx.openaiChatJson, usage: { prompt_tokens: 1000, completion_tokens: 0, total_tokens: 1000 } }),
+    );
     const { t, key } = await setup({ limits: { daily: 10 }, prices: { "*": { input: 1, output: 2 } } });
     expect((await post("/v1/chat/completions", key, { model: "compat/anything", messages, max_tokens: 10 })).status).toBe(200);
     await settled(t, 1000);

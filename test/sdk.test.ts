@@ -19,11 +19,20 @@ async function keyFor(config: Record<string, unknown> = { limits: { daily: 10 } 
 describe("official OpenAI SDK", () => {
   it("chat, streaming chat, responses, embeddings and models", async () => {
     const client = new OpenAI({ apiKey: await keyFor(), baseURL: "https://guard.test/v1", fetch: viaGuard, maxRetries: 0 });
-    const completion = await client.chat.completions.create({ model: "mock-small", messages: [{ role: "user", content: "Hi" }], max_tokens: 16 });
+    const completion = await client.chat.completions.create({
+      model: "mock-small",
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 16,
+    });
     expect(completion.choices[0]?.message.content).toMatch(/^Mock/);
     expect(completion.usage?.completion_tokens).toBeLessThanOrEqual(16);
 
-    const stream = await client.chat.completions.create({ model: "mock-small", messages: [{ role: "user", content: "Hi" }], max_tokens: 16, stream: true });
+    const stream = await client.chat.completions.create({
+      model: "mock-small",
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 16,
+      stream: true,
+    });
     let text = "";
     let sawUsage = false;
     for await (const chunk of stream) {
@@ -60,7 +69,9 @@ describe("official OpenAI SDK", () => {
         return viaGuard(input, init);
       },
     });
-    const err = await counting.chat.completions.create({ model: "mock-small", messages: [{ role: "user", content: "Hi" }], max_tokens: 16 }).catch((e: unknown) => e);
+    const err = await counting.chat.completions
+      .create({ model: "mock-small", messages: [{ role: "user", content: "Hi" }], max_tokens: 16 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe("tenant_daily_budget_exceeded");
     // x-should-retry: false stops the SDK's default two retries.
@@ -91,7 +102,9 @@ describe("official Anthropic SDK", () => {
         return viaGuard(input, init);
       },
     });
-    const err = await client.messages.create({ model: "mock-small", max_tokens: 16, messages: [{ role: "user", content: "Hi" }] }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ model: "mock-small", max_tokens: 16, messages: [{ role: "user", content: "Hi" }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.RateLimitError);
     expect(calls).toBe(1);
   });

@@ -36,7 +36,10 @@ describe("walking skeleton", () => {
     const key = await createKey(t, { name: "alice", role: "user", userId: "alice" });
     const res = await chat(key, { model: "mock-small", messages: [{ role: "user", content: "Hello there" }], max_tokens: 100 });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number; completion_tokens: number } };
+    const body = (await res.json()) as {
+      choices: { message: { content: string } }[];
+      usage: { prompt_tokens: number; completion_tokens: number };
+    };
     expect(body.choices[0]?.message.content).toMatch(/^Mock/);
     expect(res.headers.get("x-budget-limit-usd")).toBe("5");
     expect(res.headers.get("x-budget-scope")).toBe("tenant:daily");
@@ -57,7 +60,11 @@ describe("walking skeleton", () => {
     upstream = mockUpstream(() => Response.json(openaiCompletion(10, 10)));
     const t = await createTenant({ limits: { daily: 0.0001 } });
     const key = await createKey(t, { name: "bob", role: "user", userId: "bob" });
-    const res = await chat(key, { model: "gpt-4o-mini", messages: [{ role: "user", content: "Write a long essay about budgets" }], max_tokens: 2000 });
+    const res = await chat(key, {
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "Write a long essay about budgets" }],
+      max_tokens: 2000,
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
     expect(res.headers.get("x-should-retry")).toBe("false");
@@ -72,7 +79,11 @@ describe("walking skeleton", () => {
     upstream = mockUpstream(() => Response.json(openaiCompletion(1000, 500)));
     const t = await createTenant({ limits: { daily: 1 } });
     const key = await createKey(t, { name: "svc", role: "service" });
-    const res = await chat(key, { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], max_tokens: 600 }, { "x-budget-user": "carol" });
+    const res = await chat(
+      key,
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], max_tokens: 600 },
+      { "x-budget-user": "carol" },
+    );
     expect(res.status).toBe(200);
     expect(upstream.calls).toHaveLength(1);
     const sent = upstream.calls[0]!;
@@ -143,9 +154,19 @@ describe("walking skeleton", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stub.counter("tenant", today())).toEqual({ spent: 0, reserved: 0, requests: 0 });
     // A late settle of an expired reservation still records the spend, once.
-    const late = await stub.settle({ reservationId: "crashed-request", usage: { inputTokens: 100, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, outcome: "ok" });
+    const late = await stub.settle({
+      reservationId: "crashed-request",
+      usage: { inputTokens: 100, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 },
+      outcome: "ok",
+    });
     expect(late).toMatchObject({ applied: true, cost: 15 });
-    expect(await stub.settle({ reservationId: "crashed-request", usage: { inputTokens: 100, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, outcome: "ok" })).toMatchObject({ applied: false });
+    expect(
+      await stub.settle({
+        reservationId: "crashed-request",
+        usage: { inputTokens: 100, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 },
+        outcome: "ok",
+      }),
+    ).toMatchObject({ applied: false });
     expect(await stub.counter("tenant", today())).toEqual({ spent: 15, reserved: 0, requests: 1 });
   });
 });
@@ -158,7 +179,11 @@ describe("authentication", () => {
     ["unknown tenant", "bg_no-such-tenant-xyz_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
   ])("401 for a %s key, in OpenAI's error shape", async (_name, key) => {
     upstream = mockUpstream(() => Response.json(openaiCompletion(1, 1)));
-    const res = await chat(key ?? "", { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }, key ? {} : { authorization: "" });
+    const res = await chat(
+      key ?? "",
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
+      key ? {} : { authorization: "" },
+    );
     expect(res.status).toBe(401);
     const body = (await res.json()) as { error: { message: string; type: string; code: string } };
     expect(body.error.type).toBe("authentication_error");
@@ -179,12 +204,20 @@ describe("bad input", () => {
     ["missing messages", JSON.stringify({ model: "mock-small" }), "missing_required_parameter"],
     ["empty messages", JSON.stringify({ model: "mock-small", messages: [] }), "invalid_value"],
     ["unknown model", JSON.stringify({ model: "llama-unknown", messages: [{ role: "user", content: "hi" }] }), "model_not_found"],
-    ["negative max_tokens", JSON.stringify({ model: "mock-small", messages: [{ role: "user", content: "hi" }], max_tokens: -5 }), "invalid_value"],
+    [
+      "negative max_tokens",
+      JSON.stringify({ model: "mock-small", messages: [{ role: "user", content: "hi" }], max_tokens: -5 }),
+      "invalid_value",
+    ],
   ])("400 for %s, in OpenAI's error shape", async (_name, raw, code) => {
     const t = await createTenant({ limits: { daily: 1 } });
     const key = await createKey(t, { name: "k", role: "user", userId: "u" });
     const { call } = await import("./helpers/guard");
-    const res = await call("/v1/chat/completions", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: raw });
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: raw,
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { type: string; code: string; message: string } };
     expect(body.error).toMatchObject({ type: "invalid_request_error", code });

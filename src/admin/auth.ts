@@ -31,7 +31,12 @@ export function adminAuth(opts: AdminAuthOptions = {}): MiddlewareHandler<AppEnv
     if (token && (await secretsEqual(credential, token))) {
       if (config.ENVIRONMENT === "production" && token === DEV_ADMIN_TOKEN) {
         // The dev token is public (it is in the README); a deployed guard must never accept it.
-        console.error(JSON.stringify({ level: "error", msg: "refused the dev operator token on a deployed worker; set ADMIN_TOKEN with wrangler secret put" }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "refused the dev operator token on a deployed worker; set ADMIN_TOKEN with wrangler secret put",
+          }),
+        );
         throw unauthorized();
       }
       c.set("actor", { kind: "operator" });

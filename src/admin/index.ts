@@ -12,6 +12,7 @@ adminRoutes.doc("/openapi.json", {
   info: {
     title: "budget-guard admin API",
     version: "1",
-    description: "Tenants, users, features, keys and limits. Amounts are USD. Authenticate with the operator's ADMIN_TOKEN or a tenant admin key.",
+    description:
+      "Tenants, users, features, keys and limits. Amounts are USD. Authenticate with the operator's ADMIN_TOKEN or a tenant admin key.",
   },
 });

@@ -11,7 +11,10 @@ const putUser = createRoute({
   summary: "Set a user's tier, limit overrides and per-feature limits",
   middleware: [adminAuth()] as const,
   request: { params: userParams, body: { required: true, content: { "application/json": { schema: userInputSchema } } } },
-  responses: { 200: { description: "The user", content: { "application/json": { schema: z.looseObject({ userId: z.string() }) } } }, ...errorResponses },
+  responses: {
+    200: { description: "The user", content: { "application/json": { schema: z.looseObject({ userId: z.string() }) } } },
+    ...errorResponses,
+  },
 });
 
 const putFeature = createRoute({
@@ -20,7 +23,10 @@ const putFeature = createRoute({
   summary: "Set a feature's limits",
   middleware: [adminAuth()] as const,
   request: { params: featureParams, body: { required: true, content: { "application/json": { schema: featureInputSchema } } } },
-  responses: { 200: { description: "The feature", content: { "application/json": { schema: z.looseObject({ feature: z.string() }) } } }, ...errorResponses },
+  responses: {
+    200: { description: "The feature", content: { "application/json": { schema: z.looseObject({ feature: z.string() }) } } },
+    ...errorResponses,
+  },
 });
 
 /** The user and feature routes. */

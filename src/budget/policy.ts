@@ -83,9 +83,7 @@ export function tightestWindow(windows: readonly ScopeWindow[], extra = 0): Tigh
   return { scope: best.scope, window: best.window, limit: best.limit, remaining: bestRemaining, resetAt: best.resetAt };
 }
 
-type Fit =
-  | { ok: true; amount: number; outputTokens: number; forwardMaxTokens?: number; clamped: boolean }
-  | { ok: false; needed: number };
+type Fit = { ok: true; amount: number; outputTokens: number; forwardMaxTokens?: number; clamped: boolean } | { ok: false; needed: number };
 
 /** Whether `c` fits every limited window, possibly with a lower output cap. */
 function fit(input: DecideInput, c: Candidate, allowClamp: boolean): Fit {

@@ -17,9 +17,7 @@ export const subjectIdSchema = z.string().regex(SUBJECT_ID, "ids are 1-128 chara
 const usd = z.number().finite().nonnegative().max(1_000_000_000);
 
 /** Daily and monthly hard limits in USD; `null` means explicitly unlimited. */
-export const limitsSchema = z
-  .object({ daily: usd.nullable().optional(), monthly: usd.nullable().optional() })
-  .strict();
+export const limitsSchema = z.object({ daily: usd.nullable().optional(), monthly: usd.nullable().optional() }).strict();
 
 const pct = z.number().gt(0).lte(1);
 
@@ -41,7 +39,9 @@ export const tenantInputSchema = z
     limits: limitsSchema.optional(),
     softLimitPct: pct.optional(),
     userDefaults: limitsSchema.optional(),
-    tiers: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "tier names are 1-64 of letters, digits and . _ -"), limitsSchema).optional(),
+    tiers: z
+      .record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "tier names are 1-64 of letters, digits and . _ -"), limitsSchema)
+      .optional(),
     degrade: z.record(modelName, modelName).optional(),
     minOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
     onHardLimit: z.enum(["error", "message"]).optional(),

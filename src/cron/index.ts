@@ -15,5 +15,13 @@ export const CRON_JOBS: Readonly<Record<string, string>> = {
 /** Runs the job for `controller.cron`. */
 export async function scheduled(controller: ScheduledController, _env: Env, _ctx: ExecutionContext): Promise<void> {
   const job = CRON_JOBS[controller.cron];
-  console.log(JSON.stringify({ level: "info", msg: "cron", cron: controller.cron, job: job ?? "unknown", at: new Date(controller.scheduledTime).toISOString() }));
+  console.log(
+    JSON.stringify({
+      level: "info",
+      msg: "cron",
+      cron: controller.cron,
+      job: job ?? "unknown",
+      at: new Date(controller.scheduledTime).toISOString(),
+    }),
+  );
 }

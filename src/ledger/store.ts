@@ -81,7 +81,9 @@ export class LedgerStore {
     const r = this.first<{ tenant_id: string; config: string; created_at: number; updated_at: number }>(
       `SELECT tenant_id, config, created_at, updated_at FROM tenant WHERE id = 1`,
     );
-    return r ? { tenantId: r.tenant_id, config: JSON.parse(r.config) as TenantConfig, createdAt: r.created_at, updatedAt: r.updated_at } : null;
+    return r
+      ? { tenantId: r.tenant_id, config: JSON.parse(r.config) as TenantConfig, createdAt: r.created_at, updatedAt: r.updated_at }
+      : null;
   }
 
   saveTenant(tenantId: string, config: TenantConfig, now: number): void {

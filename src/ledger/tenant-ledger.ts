@@ -6,7 +6,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { generateKey, randomBase62, sha256Hex, type Role } from "../auth/keys";
-import { decide, tokensCost } from "../budget/policy";
 import {
   featureInputSchema,
   mergeTenant,
@@ -17,22 +16,13 @@ import {
   type TenantInput,
   type UserConfig,
 } from "../budget/tenant-config";
-import { isoSeconds, windowsAt } from "../budget/windows";
-import { lookupModel, ratesOf, resolvePrice, usageCost, type Rates } from "../pricing/cost";
+import { windowsAt } from "../budget/windows";
 import type { Env } from "../env";
+import { attribute, keyInfo, releaseTx, reserveTx, settleTx } from "./reserve";
 import { migrate } from "./schema";
-import { formatUsd, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
-import { LedgerStore, type KeyRow, type ReservationRow } from "./store";
-import type {
-  AlertInfo,
-  BudgetLine,
-  KeyInfo,
-  Principal,
-  ReserveRequest,
-  ReserveResult,
-  SettleRequest,
-  SettleResult,
-} from "./types";
+import { scopeKey, scopesFor, windowStates } from "./scopes";
+import { LedgerStore, type KeyRow } from "./store";
+import type { AlertInfo, BudgetLine, KeyInfo, Principal, ReserveRequest, ReserveResult, SettleRequest, SettleResult } from "./types";
 
 /** Reservations outlive the upstream timeouts (2 min, 10 min for streams) by a minute. */
 const RESERVATION_TTL_MS = { plain: 3 * 60_000, stream: 11 * 60_000 };
@@ -114,7 +104,13 @@ export class TenantLedger extends DurableObject<Env> {
   // ---- keys ---------------------------------------------------------------
 
   /** Issues a key; the plaintext is returned here once and never stored. */
-  async createKey(opts: { name: string; role: Role; userId?: string; feature?: string; expiresAt?: number }): Promise<(KeyInfo & { key: string }) | null> {
+  async createKey(opts: {
+    name: string;
+    role: Role;
+    userId?: string;
+    feature?: string;
+    expiresAt?: number;
+  }): Promise<(KeyInfo & { key: string }) | null> {
     const t = this.tenant();
     if (!t) return null;
     const key = generateKey(t.tenantId);
@@ -183,130 +179,18 @@ export class TenantLedger extends DurableObject<Env> {
     const who = attribute(auth.key, req);
     if ("denied" in who) return who.denied;
 
-    const cfg = tenant.config;
-    const primaryPrice = resolvePrice(req.model, cfg.prices);
-    if (!primaryPrice) {
-      return {
-        status: "denied",
-        httpStatus: 400,
-        code: "model_not_priced",
-        message:
-          `No price is known for model "${req.model}", so the guard cannot budget it. ` +
-          `The operator can price it for this tenant with PATCH /admin/v1/tenants/${tenant.tenantId} ` +
-          `{"prices": {"${req.model}": {"input": <USD per 1M>, "output": <USD per 1M>}}}, or set a fallback price under "*".`,
-      };
-    }
-    const degradeTo = cfg.degrade[req.model];
-    const degradedPrice = degradeTo ? resolvePrice(degradeTo, cfg.prices) : null;
-    const primaryRates = ratesOf(primaryPrice.price);
-    const degradedRates = degradedPrice ? ratesOf(degradedPrice.price) : null;
-
-    const isChat = req.kind === "chat";
-    const modelMax = isChat ? (lookupModel(req.model)?.maxOutputTokens ?? 4096) : 0;
-    const expected = isChat ? this.expectedOutput(req.model, modelMax) : 0;
-
-    const result = this.ctx.storage.transactionSync((): ReserveResult => {
-      const user = this.store.user(who.userId);
-      const featureConfig = this.store.feature(who.feature);
-      const scopes = scopesFor({ tenant: cfg, userId: who.userId, feature: who.feature, user, featureConfig });
-      const windows = windowsAt(now, cfg.timezone);
-      const counters = this.store.counters(scopes.map((s) => scopeKey(s.ref)), [windows.daily.key, windows.monthly.key]);
-      const states = windowStates(scopes, windows, counters);
-
-      const decision = decide({
-        windows: states,
-        primary: { model: req.model, inputCost: tokensCost(req.inputTokens, primaryRates.input), outputRate: primaryRates.output },
-        degraded:
-          degradeTo && degradedRates
-            ? { model: degradeTo, inputCost: tokensCost(req.inputTokens, degradedRates.input), outputRate: degradedRates.output }
-            : undefined,
-        requestedMaxTokens: isChat ? req.requestedMaxTokens : null,
-        expectedOutputTokens: expected,
-        modelMaxOutputTokens: modelMax,
-        minOutputTokens: cfg.minOutputTokens,
-        mode: cfg.mode,
-      });
-
-      // The fast bound over-counts; where that changes the outcome, ask for an exact count first.
-      if (!req.inputExact && (decision.action === "block" || (decision.action === "allow" && decision.clamped))) {
-        return { status: "recount" };
-      }
-
-      if (decision.action === "block") {
-        const b = decision.blocking;
-        const limit = b.limit ?? 0;
-        const reset = isoSeconds(b.resetAt);
-        const windowWord = b.window === "daily" ? "Daily" : "Monthly";
-        let message = `${windowWord} budget of ${formatUsd(limit)} for ${scopeLabel(b.scope.kind, b.scope.id, tenant.tenantId)} reached; resets at ${reset}.`;
-        if (cfg.upgradeMessage) message += ` ${cfg.upgradeMessage}`;
-        this.store.queueAlert({
-          id: `alert_${randomBase62(16)}`,
-          scope: scopeKey(b.scope),
-          win: b.key,
-          kind: "hard_limit",
-          threshold: 1,
-          payload: JSON.stringify({ scope: b.scope, window: b.window, limit, spent: b.spent, resetAt: b.resetAt }),
-          now,
-        });
-        const finalMessage = req.finalMessageEligible && cfg.onHardLimit === "message" && this.store.claimFinalNotice(who.userId, b.key, now);
-        return {
-          status: "blocked",
-          code: decision.code,
-          message,
-          blockStatus: cfg.blockStatus,
-          finalMessage,
-          position: { scope: b.scope.kind, scopeId: b.scope.id, window: b.window, limit, remaining: Math.max(0, limit - b.spent - b.reserved), resetAt: b.resetAt },
-        };
-      }
-
-      const rates: Rates = decision.degradedFrom && degradedRates ? degradedRates : primaryRates;
-      const counterKeys: [string, string][] = [];
-      for (const s of scopes) {
-        for (const w of [windows.daily.key, windows.monthly.key]) {
-          counterKeys.push([scopeKey(s.ref), w]);
-          this.store.bump(scopeKey(s.ref), w, { reserved: decision.amount });
-        }
-      }
-      this.store.insertReservation({
-        id: req.requestId,
-        user_id: who.userId,
-        feature: who.feature,
-        model: decision.model,
-        amount: decision.amount,
-        counters: JSON.stringify(counterKeys),
-        rates: JSON.stringify(rates),
-        created_at: now,
-        expires_at: now + (req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain),
-        state: "open",
-        cost: null,
-      });
-      for (const w of decision.warnings) {
-        this.store.queueAlert({
-          id: `alert_${randomBase62(16)}`,
-          scope: scopeKey(w.scope),
-          win: w.key,
-          kind: "soft_limit",
-          threshold: w.threshold,
-          payload: JSON.stringify({ scope: w.scope, window: w.window, pct: w.pct }),
-          now,
-        });
-      }
-      const t = decision.tightest;
-      return {
-        status: "allowed",
-        reservationId: req.requestId,
-        userId: who.userId,
-        feature: who.feature,
-        model: decision.model,
-        degradedFrom: decision.degradedFrom,
-        amount: decision.amount,
-        forwardMaxTokens: decision.forwardMaxTokens,
-        clamped: decision.clamped,
-        warnings: decision.warnings.map((w) => ({ scope: w.scope.kind, scopeId: w.scope.id, window: w.window, pct: w.pct })),
-        tightest: t ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt } : null,
-        shadowCode: decision.shadowCode,
-      };
-    });
+    const result = this.ctx.storage.transactionSync(() =>
+      reserveTx({
+        store: this.store,
+        tenantId: tenant.tenantId,
+        config: tenant.config,
+        who,
+        req,
+        now,
+        expectedOutput: (model, max) => this.expectedOutput(model, max),
+        ttlMs: req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain,
+      }),
+    );
 
     if (result.status === "allowed") {
       await this.scheduleAlarm(now + (req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain));
@@ -321,32 +205,7 @@ export class TenantLedger extends DurableObject<Env> {
       const r = this.store.reservation(req.reservationId);
       if (!r) return { applied: false, cost: 0, state: "unknown" };
       if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
-      const rates = JSON.parse(r.rates) as Rates;
-      const cost = usageCost(req.usage, rates);
-      // An expired reservation already gave its hold back; only the spend is still owed.
-      const releaseHeld = r.state === "open" ? r.amount : 0;
-      for (const [scope, win] of JSON.parse(r.counters) as [string, string][]) {
-        this.store.bump(scope, win, { spent: cost, reserved: -releaseHeld, requests: 1 });
-      }
-      this.store.closeReservation(r.id, "settled", cost, now);
-      const { day, month } = windowKeysOf(r);
-      this.store.run(
-        `INSERT INTO requests (id, ts, day, month, user_id, feature, model, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, outcome)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-        r.id,
-        now,
-        day,
-        month,
-        r.user_id,
-        r.feature,
-        r.model,
-        req.usage.inputTokens,
-        req.usage.cachedInputTokens,
-        req.usage.cacheWriteTokens,
-        req.usage.outputTokens,
-        cost,
-        req.outcome,
-      );
+      const cost = settleTx(this.store, r, req, now);
       if (req.outcome === "ok") this.learnOutput(r.model, req.usage.outputTokens);
       return { applied: true, cost, state: "settled" };
     });
@@ -359,16 +218,9 @@ export class TenantLedger extends DurableObject<Env> {
       const r = this.store.reservation(reservationId);
       if (!r) return { applied: false, cost: 0, state: "unknown" };
       if (r.state !== "open") return { applied: false, cost: r.cost ?? 0, state: r.state };
-      this.releaseRow(r, "released", now);
+      releaseTx(this.store, r, "released", now);
       return { applied: true, cost: 0, state: "released" };
     });
-  }
-
-  private releaseRow(r: ReservationRow, state: "released" | "expired", now: number): void {
-    for (const [scope, win] of JSON.parse(r.counters) as [string, string][]) {
-      this.store.bump(scope, win, { reserved: -r.amount });
-    }
-    this.store.closeReservation(r.id, state, null, now);
   }
 
   /** Releases reservations whose request never settled (a crashed or hung worker), then re-arms. */
@@ -376,7 +228,7 @@ export class TenantLedger extends DurableObject<Env> {
     const now = Date.now();
     this.alarmAt = null;
     this.ctx.storage.transactionSync(() => {
-      for (const r of this.store.expiredOpen(now, EXPIRE_BATCH)) this.releaseRow(r, "expired", now);
+      for (const r of this.store.expiredOpen(now, EXPIRE_BATCH)) releaseTx(this.store, r, "expired", now);
     });
     const next = this.store.nextExpiry();
     if (next !== null) await this.scheduleAlarm(Math.max(next, now + 1));
@@ -417,7 +269,11 @@ export class TenantLedger extends DurableObject<Env> {
   // ---- reads --------------------------------------------------------------
 
   /** Every scope a caller falls under with limit, spent, reserved, remaining and reset. */
-  budget(keyHash: string, userId: string | null, feature: string | null): { lines: BudgetLine[] } | Extract<ReserveResult, { status: "denied" }> {
+  budget(
+    keyHash: string,
+    userId: string | null,
+    feature: string | null,
+  ): { lines: BudgetLine[] } | Extract<ReserveResult, { status: "denied" }> {
     const now = Date.now();
     const auth = this.authenticate(keyHash, now);
     const tenant = this.tenant();
@@ -432,7 +288,10 @@ export class TenantLedger extends DurableObject<Env> {
       featureConfig: this.store.feature(who.feature),
     });
     const windows = windowsAt(now, tenant.config.timezone);
-    const counters = this.store.counters(scopes.map((s) => scopeKey(s.ref)), [windows.daily.key, windows.monthly.key]);
+    const counters = this.store.counters(
+      scopes.map((s) => scopeKey(s.ref)),
+      [windows.daily.key, windows.monthly.key],
+    );
     const lines = windowStates(scopes, windows, counters).map((w) => ({
       scope: w.scope.kind,
       scopeId: w.scope.id,
@@ -469,41 +328,4 @@ export class TenantLedger extends DurableObject<Env> {
     const row = this.store.counters([scope], [win]).get(`${scope}\u0000${win}`);
     return { spent: row?.spent ?? 0, reserved: row?.reserved ?? 0, requests: row?.requests ?? 0 };
   }
-}
-
-function keyInfo(k: KeyRow): KeyInfo {
-  return {
-    id: k.id,
-    name: k.name,
-    role: k.role,
-    userId: k.user_id,
-    feature: k.feature,
-    createdAt: new Date(k.created_at).toISOString(),
-    expiresAt: k.expires_at === null ? null : new Date(k.expires_at).toISOString(),
-    revokedAt: k.revoked_at === null ? null : new Date(k.revoked_at).toISOString(),
-  };
-}
-
-function windowKeysOf(r: ReservationRow): { day: string; month: string } {
-  const keys = (JSON.parse(r.counters) as [string, string][]).map(([, w]) => w);
-  return { day: keys.find((k) => k.startsWith("day:")) ?? "", month: keys.find((k) => k.startsWith("month:")) ?? "" };
-}
-
-type Denied = Extract<ReserveResult, { status: "denied" }>;
-
-/** Who a call is attributed to under the key's role (DESIGN "Identity and attribution"). */
-function attribute(key: KeyRow, req: { userId: string | null; bodyUserId?: string | null; feature: string | null }): { userId: string; feature: string } | { denied: Denied } {
-  const deny = (httpStatus: 400 | 403, code: string, message: string) => ({ denied: { status: "denied" as const, httpStatus, code, message } });
-  if (key.role === "admin") return deny(403, "forbidden", "Admin keys manage the tenant; they cannot call the LLM routes. Use a user or service key.");
-  let userId: string;
-  if (key.role === "user") {
-    if (req.userId && req.userId !== key.user_id) return deny(403, "forbidden", "This key is bound to another user.");
-    userId = key.user_id ?? "";
-  } else {
-    const named = req.userId ?? req.bodyUserId ?? null;
-    if (!named) return deny(400, "missing_user", "Service keys must name the user: send the X-Budget-User header or the body's user field.");
-    userId = named;
-  }
-  if (key.feature && req.feature && req.feature !== key.feature) return deny(403, "forbidden", "This key is bound to another feature.");
-  return { userId, feature: key.feature ?? req.feature ?? "default" };
 }

@@ -88,8 +88,7 @@ function embedding(provider: ProviderName, encoding: Encoding, input: number): M
 }
 
 const openai = (maxOutputTokens: number, price: ModelPrice): ModelInfo => chat("openai", "o200k_base", maxOutputTokens, price);
-const openaiLegacy = (maxOutputTokens: number, price: ModelPrice): ModelInfo =>
-  chat("openai", "cl100k_base", maxOutputTokens, price);
+const openaiLegacy = (maxOutputTokens: number, price: ModelPrice): ModelInfo => chat("openai", "cl100k_base", maxOutputTokens, price);
 const claude = (maxOutputTokens: number, price: ModelPrice): ModelInfo => chat("anthropic", "claude_approx", maxOutputTokens, price);
 
 // Anthropic snapshots that have both a dated id and an alias share one entry.

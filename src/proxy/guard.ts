@@ -32,7 +32,9 @@ function route(model: string, spec: RouteSpec, c: Context<AppEnv>): ModelRoute {
 }
 
 function ledgerDown(): ApiError {
-  return new ApiError(503, "The budget ledger could not be reached, so the call was not made. Retry shortly.", { code: "ledger_unavailable" });
+  return new ApiError(503, "The budget ledger could not be reached, so the call was not made. Retry shortly.", {
+    code: "ledger_unavailable",
+  });
 }
 
 /** Builds the Hono handler for one LLM route. */
@@ -71,7 +73,9 @@ export function llmHandler(spec: RouteSpec) {
       try {
         return await stub.reserve(r);
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", msg: "ledger reserve failed", requestId: r.requestId, tenant: tenantId, error: String(err) }));
+        console.error(
+          JSON.stringify({ level: "error", msg: "ledger reserve failed", requestId: r.requestId, tenant: tenantId, error: String(err) }),
+        );
         throw ledgerDown();
       } finally {
         ledgerMs += performance.now() - t;

@@ -14,7 +14,9 @@ import type { Body, RouteSpec } from "./routes/spec";
 export function requireGuardKey(c: Context<AppEnv>): { key: string; tenantId: string } {
   const key = credentialOf(c.req.raw.headers);
   if (!key) {
-    throw new ApiError(401, "Missing API key: send your guard key as `Authorization: Bearer <key>` or `x-api-key`.", { code: "missing_api_key" });
+    throw new ApiError(401, "Missing API key: send your guard key as `Authorization: Bearer <key>` or `x-api-key`.", {
+      code: "missing_api_key",
+    });
   }
   const parsed = parseKey(key);
   if (!parsed) throw new ApiError(401, "Invalid API key.", { code: "invalid_api_key" });
@@ -72,11 +74,16 @@ export function parseBody(text: string, spec: RouteSpec): Body {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.join(".") || "body";
-    const missing = issue?.code === "invalid_type" && (json as Record<string, unknown>)[String(issue.path[0])] === undefined && issue.path.length === 1;
-    throw new ApiError(400, missing ? `Missing required parameter: '${path}'.` : `Invalid value for '${path}': ${issue?.message ?? "invalid"}.`, {
-      code: missing ? "missing_required_parameter" : "invalid_value",
-      param: path,
-    });
+    const missing =
+      issue?.code === "invalid_type" && (json as Record<string, unknown>)[String(issue.path[0])] === undefined && issue.path.length === 1;
+    throw new ApiError(
+      400,
+      missing ? `Missing required parameter: '${path}'.` : `Invalid value for '${path}': ${issue?.message ?? "invalid"}.`,
+      {
+        code: missing ? "missing_required_parameter" : "invalid_value",
+        param: path,
+      },
+    );
   }
   return parsed.data;
 }
@@ -85,7 +92,10 @@ export function parseBody(text: string, spec: RouteSpec): Body {
 export function subjectId(value: string | null | undefined, what: string): string | null {
   if (value === null || value === undefined || value === "") return null;
   if (!SUBJECT_ID.test(value)) {
-    throw new ApiError(400, `Invalid ${what}: ids are 1-128 characters of letters, digits and . _ - @.`, { code: "invalid_id", param: what });
+    throw new ApiError(400, `Invalid ${what}: ids are 1-128 characters of letters, digits and . _ - @.`, {
+      code: "invalid_id",
+      param: what,
+    });
   }
   return value;
 }

@@ -6,7 +6,9 @@
 import type { RouteKind } from "./providers/types";
 
 function sse(events: { event?: string; data: unknown }[]): string {
-  return events.map((e) => `${e.event ? `event: ${e.event}\n` : ""}data: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}\n\n`).join("");
+  return events
+    .map((e) => `${e.event ? `event: ${e.event}\n` : ""}data: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}\n\n`)
+    .join("");
 }
 
 /** A synthetic completion carrying `text`. */
@@ -17,14 +19,18 @@ export function syntheticAnswer(route: RouteKind, model: string, text: string, s
   if (route === "messages") {
     const msg = { id: `msg_${id}`, type: "message", role: "assistant", model, stop_sequence: null };
     const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
-    if (!stream) return new Response(JSON.stringify({ ...msg, content: [{ type: "text", text }], stop_reason: "end_turn", usage }), { headers });
+    if (!stream)
+      return new Response(JSON.stringify({ ...msg, content: [{ type: "text", text }], stop_reason: "end_turn", usage }), { headers });
     return new Response(
       sse([
         { event: "message_start", data: { type: "message_start", message: { ...msg, content: [], stop_reason: null, usage } } },
         { event: "content_block_start", data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } } },
         { event: "content_block_delta", data: { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } } },
         { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
-        { event: "message_delta", data: { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 0 } } },
+        {
+          event: "message_delta",
+          data: { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 0 } },
+        },
         { event: "message_stop", data: { type: "message_stop" } },
       ]),
       { headers },
@@ -37,14 +43,41 @@ export function syntheticAnswer(route: RouteKind, model: string, text: string, s
       created_at: created,
       status: "completed",
       model,
-      output: [{ type: "message", id: `msg_${id}`, status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }],
-      usage: { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 },
+      output: [
+        {
+          type: "message",
+          id: `msg_${id}`,
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text, annotations: [] }],
+        },
+      ],
+      usage: {
+        input_tokens: 0,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 0,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 0,
+      },
     };
     if (!stream) return new Response(JSON.stringify(response), { headers });
     return new Response(
       sse([
-        { event: "response.created", data: { type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress", output: [] } } },
-        { event: "response.output_text.delta", data: { type: "response.output_text.delta", sequence_number: 1, item_id: `msg_${id}`, output_index: 0, content_index: 0, delta: text } },
+        {
+          event: "response.created",
+          data: { type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress", output: [] } },
+        },
+        {
+          event: "response.output_text.delta",
+          data: {
+            type: "response.output_text.delta",
+            sequence_number: 1,
+            item_id: `msg_${id}`,
+            output_index: 0,
+            content_index: 0,
+            delta: text,
+          },
+        },
         { event: "response.completed", data: { type: "response.completed", sequence_number: 2, response } },
       ]),
       { headers },
@@ -67,5 +100,7 @@ export function syntheticAnswer(route: RouteKind, model: string, text: string, s
     object: "chat.completion.chunk",
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
-  return new Response(sse([{ data: chunk({ role: "assistant", content: text }, null) }, { data: chunk({}, "stop") }, { data: "[DONE]" }]), { headers });
+  return new Response(sse([{ data: chunk({ role: "assistant", content: text }, null) }, { data: chunk({}, "stop") }, { data: "[DONE]" }]), {
+    headers,
+  });
 }

@@ -8,9 +8,24 @@ describe("usageCost", () => {
     ["nothing", mockLarge, { inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, 0],
     ["1M input", mockLarge, { inputTokens: 1_000_000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, 2_500_000],
     ["input and output", mockLarge, { inputTokens: 1000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 500 }, 2500 + 5000],
-    ["cached input at the cached price", mockLarge, { inputTokens: 200, cachedInputTokens: 800, cacheWriteTokens: 0, outputTokens: 0 }, 500 + 1000],
-    ["cache writes at the write price", claude, { inputTokens: 10, cachedInputTokens: 1000, cacheWriteTokens: 2000, outputTokens: 100 }, 30 + 300 + 7500 + 1500],
-    ["one token rounds up to a micro-dollar", ratesOf({ input: 0.15, output: 0.6 }), { inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, 1],
+    [
+      "cached input at the cached price",
+      mockLarge,
+      { inputTokens: 200, cachedInputTokens: 800, cacheWriteTokens: 0, outputTokens: 0 },
+      500 + 1000,
+    ],
+    [
+      "cache writes at the write price",
+      claude,
+      { inputTokens: 10, cachedInputTokens: 1000, cacheWriteTokens: 2000, outputTokens: 100 },
+      30 + 300 + 7500 + 1500,
+    ],
+    [
+      "one token rounds up to a micro-dollar",
+      ratesOf({ input: 0.15, output: 0.6 }),
+      { inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 },
+      1,
+    ],
   ])("%s", (_n, rates, usage, cost) => expect(usageCost(usage, rates)).toBe(cost));
 });
 

@@ -180,7 +180,15 @@ export const mock: Provider = {
           status,
           model: call.model,
           output: full
-            ? [{ type: "message", id: msgId, status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }]
+            ? [
+                {
+                  type: "message",
+                  id: msgId,
+                  status: "completed",
+                  role: "assistant",
+                  content: [{ type: "output_text", text, annotations: [] }],
+                },
+              ]
             : [],
           incomplete_details: truncated ? { reason: "max_output_tokens" } : null,
           usage: full && withUsage ? usage : null,
@@ -191,7 +199,10 @@ export const mock: Provider = {
         const ev = (type: string, data: Record<string, unknown>) => ({ event: type, data: { type, sequence_number: seq++, ...data } });
         const events = [
           ev("response.created", { response: response("in_progress", false) }),
-          ev("response.output_item.added", { output_index: 0, item: { type: "message", id: msgId, status: "in_progress", role: "assistant", content: [] } }),
+          ev("response.output_item.added", {
+            output_index: 0,
+            item: { type: "message", id: msgId, status: "in_progress", role: "assistant", content: [] },
+          }),
           ...chunks.map((c) => ev("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta: c })),
           ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text }),
           ev(truncated ? "response.incomplete" : "response.completed", { response: response(finalStatus, true) }),
@@ -199,21 +210,36 @@ export const mock: Provider = {
         return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 2, latencyMs: latency });
       }
       case "messages": {
-        const usage = { input_tokens: inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens };
+        const usage = {
+          input_tokens: inputTokens,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          output_tokens: outputTokens,
+        };
         const stop = truncated ? "max_tokens" : "end_turn";
         const msg = { id: `msg_${id}`, type: "message", role: "assistant", model: call.model, stop_sequence: null };
         if (!call.stream) {
           return json({ ...msg, content: [{ type: "text", text }], stop_reason: stop, ...(withUsage ? { usage } : {}) });
         }
         const events = [
-          { event: "message_start", data: { type: "message_start", message: { ...msg, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } } },
+          {
+            event: "message_start",
+            data: { type: "message_start", message: { ...msg, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } },
+          },
           { event: "content_block_start", data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } } },
           { event: "ping", data: { type: "ping" } },
-          ...chunks.map((c) => ({ event: "content_block_delta", data: { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: c } } })),
+          ...chunks.map((c) => ({
+            event: "content_block_delta",
+            data: { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: c } },
+          })),
           { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
           {
             event: "message_delta",
-            data: { type: "message_delta", delta: { stop_reason: stop, stop_sequence: null }, usage: withUsage ? { output_tokens: outputTokens } : {} },
+            data: {
+              type: "message_delta",
+              delta: { stop_reason: stop, stop_sequence: null },
+              usage: withUsage ? { output_tokens: outputTokens } : {},
+            },
           },
           { event: "message_stop", data: { type: "message_stop" } },
         ];

@@ -91,7 +91,9 @@ export function routeModel(model: string, route: RouteKind, config: Config): Mod
     }
   }
   if (!provider.routes.includes(route)) {
-    throw new RoutingError(`Model "${model}" is served by ${provider.name}, which does not speak the ${ROUTE_DIALECT[route]} ${route} route.`);
+    throw new RoutingError(
+      `Model "${model}" is served by ${provider.name}, which does not speak the ${ROUTE_DIALECT[route]} ${route} route.`,
+    );
   }
   return { provider, upstreamModel, priceKey, encoding: lookupModel(upstreamModel)?.encoding ?? "o200k_base" };
 }
