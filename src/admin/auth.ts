@@ -3,7 +3,7 @@
  * key acting on its own tenant only. `user` and `service` keys are refused.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env";
+import type { Actor, AppEnv } from "../app-env";
 import { credentialOf, parseKey, secretsEqual, sha256Hex } from "../auth/keys";
 import { DEV_ADMIN_TOKEN } from "../config";
 import { ApiError } from "../errors";
@@ -54,4 +54,9 @@ export function adminAuth(opts: AdminAuthOptions = {}): MiddlewareHandler<AppEnv
     c.set("actor", { kind: "tenant_admin", tenantId: parsed.tenantId, keyId: principal.keyId });
     return next();
   };
+}
+
+/** How the audit log names the caller: `operator` or `key:<id>`. */
+export function actorName(actor: Actor): string {
+  return actor.kind === "operator" ? "operator" : `key:${actor.keyId}`;
 }

@@ -1,7 +1,7 @@
 /** `PUT /tenants/{t}/users/{u}` and `PUT /tenants/{t}/features/{f}`: per-user and per-feature limits. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminApp } from "./app";
-import { adminAuth } from "./auth";
+import { actorName, adminAuth } from "./auth";
 import { errorResponses, featureInputSchema, featureParams, userInputSchema, userParams } from "./schemas";
 import { tenantNotFound } from "./tenants";
 
@@ -33,13 +33,13 @@ const putFeature = createRoute({
 export const subjectRoutes = adminApp()
   .openapi(putUser, async (c) => {
     const { t, u } = c.req.valid("param");
-    const saved = await c.env.TENANT_LEDGER.getByName(t).putUser(u, c.req.valid("json"));
+    const saved = await c.env.TENANT_LEDGER.getByName(t).putUser(u, c.req.valid("json"), actorName(c.get("actor")));
     if (!saved) throw tenantNotFound(t);
     return c.json({ userId: u, ...saved }, 200);
   })
   .openapi(putFeature, async (c) => {
     const { t, f } = c.req.valid("param");
-    const saved = await c.env.TENANT_LEDGER.getByName(t).putFeature(f, c.req.valid("json"));
+    const saved = await c.env.TENANT_LEDGER.getByName(t).putFeature(f, c.req.valid("json"), actorName(c.get("actor")));
     if (!saved) throw tenantNotFound(t);
     return c.json({ feature: f, ...saved }, 200);
   });

@@ -85,6 +85,17 @@ export const MIGRATIONS: readonly string[][] = [
     // The one free "you have reached your limit" message per user and window.
     `CREATE TABLE IF NOT EXISTS final_notices (user_id TEXT NOT NULL, win TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (user_id, win)) WITHOUT ROWID`,
   ],
+  // v2: the audit log of admin changes (who, what, before and after, when).
+  [
+    `CREATE TABLE IF NOT EXISTS audit (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       at INTEGER NOT NULL,
+       actor TEXT NOT NULL,
+       action TEXT NOT NULL,
+       target TEXT NOT NULL,
+       before TEXT,
+       after TEXT)`,
+  ],
 ];
 
 /** The version this code expects. */

@@ -36,6 +36,17 @@ export interface ReservationRow {
   cost: number | null;
 }
 
+/** An audit log row. */
+export interface AuditRow {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  before: string | null;
+  after: string | null;
+}
+
 /** An alert outbox row. */
 export interface AlertRow {
   id: string;
@@ -168,6 +179,30 @@ export class LedgerStore {
     return out;
   }
 
+  /** Counter rows of one window whose scope is `scope` or starts with it (when it ends in ':'). */
+  counterRows(scope: string, win: string): CounterRow[] {
+    return scope.endsWith(":")
+      ? this.rows<CounterRow>(
+          `SELECT * FROM counters WHERE win = ? AND scope >= ? AND scope < ? ORDER BY scope`,
+          win,
+          scope,
+          scope.slice(0, -1) + ";",
+        )
+      : this.rows<CounterRow>(`SELECT * FROM counters WHERE win = ? AND scope = ?`, win, scope);
+  }
+
+  /** Settled spend per model in a day or month, from the per-request detail. */
+  spendByModel(period: "day" | "month", at: string): { model: string; spent: number; requests: number }[] {
+    return this.rows(
+      `SELECT model, SUM(cost) AS spent, COUNT(*) AS requests FROM requests WHERE ${period === "day" ? "day" : "month"} = ? GROUP BY model`,
+      `${period}:${at}`,
+    );
+  }
+
+  featureIds(): string[] {
+    return this.rows<{ feature: string }>(`SELECT feature FROM features ORDER BY feature`).map((r) => r.feature);
+  }
+
   /** Adds to a counter, creating its row on first use. */
   bump(scope: string, win: string, delta: { spent?: number; reserved?: number; requests?: number }): void {
     this.run(
@@ -248,6 +283,23 @@ export class LedgerStore {
         now,
       ).length > 0
     );
+  }
+
+  /** Appends to the audit log. */
+  audit(e: { at: number; actor: string; action: string; target: string; before: unknown; after: unknown }): void {
+    this.run(
+      `INSERT INTO audit (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
+      e.at,
+      e.actor,
+      e.action,
+      e.target,
+      e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
+      e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
+    );
+  }
+
+  auditLog(limit: number, beforeId: number | null): AuditRow[] {
+    return this.rows<AuditRow>(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`, beforeId ?? Number.MAX_SAFE_INTEGER, limit);
   }
 
   alerts(limit: number): AlertRow[] {

@@ -18,11 +18,22 @@ import {
 } from "../budget/tenant-config";
 import { windowsAt } from "../budget/windows";
 import type { Env } from "../env";
+import { reviewReport, usageReport, type UsageQuery, type UsageReport } from "./reports";
 import { attribute, keyInfo, releaseTx, reserveTx, settleTx } from "./reserve";
 import { migrate } from "./schema";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
 import { LedgerStore, type KeyRow } from "./store";
-import type { AlertInfo, BudgetLine, KeyInfo, Principal, ReserveRequest, ReserveResult, SettleRequest, SettleResult } from "./types";
+import type {
+  AlertInfo,
+  AuditEntry,
+  BudgetLine,
+  KeyInfo,
+  Principal,
+  ReserveRequest,
+  ReserveResult,
+  SettleRequest,
+  SettleResult,
+} from "./types";
 
 /** Reservations outlive the upstream timeouts (2 min, 10 min for streams) by a minute. */
 const RESERVATION_TTL_MS = { plain: 3 * 60_000, stream: 11 * 60_000 };
@@ -50,7 +61,7 @@ export class TenantLedger extends DurableObject<Env> {
     });
   }
 
-  // ---- tenant configuration ---------------------------------------------
+  // ---- tenant configuration (every change is audited) --------------------
 
   private tenant(): { tenantId: string; config: TenantConfig } | null {
     if (this.tenantCache === undefined) {
@@ -61,21 +72,35 @@ export class TenantLedger extends DurableObject<Env> {
   }
 
   /** Creates or replaces the tenant (PUT): absent fields take their defaults. */
-  putTenant(tenantId: string, input: TenantInput): { tenantId: string; config: TenantConfig; created: boolean } {
+  putTenant(tenantId: string, input: TenantInput, actor: string): { tenantId: string; config: TenantConfig; created: boolean } {
     const now = Date.now();
     const config = replaceTenant(tenantId, input);
-    const created = this.tenant() === null;
-    this.store.saveTenant(tenantId, config, now);
+    const before = this.tenant();
+    this.ctx.storage.transactionSync(() => {
+      this.store.saveTenant(tenantId, config, now);
+      this.store.audit({
+        at: now,
+        actor,
+        action: before ? "tenant.replace" : "tenant.create",
+        target: tenantId,
+        before: before?.config ?? null,
+        after: config,
+      });
+    });
     this.tenantCache = { tenantId, config };
-    return { tenantId, config, created };
+    return { tenantId, config, created: before === null };
   }
 
   /** Merges fields into the tenant (PATCH); null when the tenant does not exist. */
-  patchTenant(input: TenantInput): { tenantId: string; config: TenantConfig } | null {
+  patchTenant(input: TenantInput, actor: string): { tenantId: string; config: TenantConfig } | null {
     const t = this.tenant();
     if (!t) return null;
+    const now = Date.now();
     const config = mergeTenant(t.config, input);
-    this.store.saveTenant(t.tenantId, config, Date.now());
+    this.ctx.storage.transactionSync(() => {
+      this.store.saveTenant(t.tenantId, config, now);
+      this.store.audit({ at: now, actor, action: "tenant.update", target: t.tenantId, before: t.config, after: config });
+    });
     this.tenantCache = { tenantId: t.tenantId, config };
     return this.tenantCache;
   }
@@ -85,32 +110,53 @@ export class TenantLedger extends DurableObject<Env> {
     return this.tenant();
   }
 
+  /** Deletes the tenant and all its data; its keys stop working at once. */
+  async deleteTenant(): Promise<boolean> {
+    if (!this.tenant()) return false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.keyCache.clear();
+    this.outputSamples.clear();
+    this.tenantCache = null;
+    this.alarmAt = null;
+    // The object lives on (its id is the tenant's name): give it an empty schema for a re-created tenant.
+    migrate(this.ctx.storage.sql);
+    return true;
+  }
+
   /** Stores a user's tier and overrides. */
-  putUser(userId: string, input: UserConfig): UserConfig | null {
+  putUser(userId: string, input: UserConfig, actor: string): UserConfig | null {
     if (!this.tenant()) return null;
     const config = userInputSchema.parse(input);
-    this.store.saveUser(userId, config, Date.now());
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const before = this.store.user(userId) ?? null;
+      this.store.saveUser(userId, config, now);
+      this.store.audit({ at: now, actor, action: "user.put", target: userId, before, after: config });
+    });
     return config;
   }
 
   /** Stores a feature's limits. */
-  putFeature(feature: string, input: FeatureConfig): FeatureConfig | null {
+  putFeature(feature: string, input: FeatureConfig, actor: string): FeatureConfig | null {
     if (!this.tenant()) return null;
     const config = featureInputSchema.parse(input);
-    this.store.saveFeature(feature, config, Date.now());
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const before = this.store.feature(feature) ?? null;
+      this.store.saveFeature(feature, config, now);
+      this.store.audit({ at: now, actor, action: "feature.put", target: feature, before, after: config });
+    });
     return config;
   }
 
   // ---- keys ---------------------------------------------------------------
 
   /** Issues a key; the plaintext is returned here once and never stored. */
-  async createKey(opts: {
-    name: string;
-    role: Role;
-    userId?: string;
-    feature?: string;
-    expiresAt?: number;
-  }): Promise<(KeyInfo & { key: string }) | null> {
+  async createKey(
+    opts: { name: string; role: Role; userId?: string; feature?: string; expiresAt?: number },
+    actor: string,
+  ): Promise<(KeyInfo & { key: string }) | null> {
     const t = this.tenant();
     if (!t) return null;
     const key = generateKey(t.tenantId);
@@ -125,7 +171,10 @@ export class TenantLedger extends DurableObject<Env> {
       expires_at: opts.expiresAt ?? null,
       revoked_at: null,
     };
-    this.store.insertKey(row);
+    this.ctx.storage.transactionSync(() => {
+      this.store.insertKey(row);
+      this.store.audit({ at: row.created_at, actor, action: "key.create", target: row.id, before: null, after: keyInfo(row) });
+    });
     return { ...keyInfo(row), key };
   }
 
@@ -134,13 +183,17 @@ export class TenantLedger extends DurableObject<Env> {
     return this.store.keys().map(keyInfo);
   }
 
-  /** Revokes a key; the next request with it fails. */
-  revokeKey(id: string): KeyInfo | null {
+  /** Revokes a key; the next request with it fails (the in-memory cache entry goes with it). */
+  revokeKey(id: string, actor: string): KeyInfo | null {
     const row = this.store.keyById(id);
     if (!row) return null;
     if (row.revoked_at === null) {
+      const before = keyInfo(row);
       row.revoked_at = Date.now();
-      this.store.run(`UPDATE keys SET revoked_at = ? WHERE id = ?`, row.revoked_at, id);
+      this.ctx.storage.transactionSync(() => {
+        this.store.run(`UPDATE keys SET revoked_at = ? WHERE id = ?`, row.revoked_at, id);
+        this.store.audit({ at: row.revoked_at ?? 0, actor, action: "key.revoke", target: id, before, after: keyInfo(row) });
+      });
     }
     this.keyCache.delete(row.hash);
     return keyInfo(row);
@@ -304,6 +357,35 @@ export class TenantLedger extends DurableObject<Env> {
       resetAt: w.resetAt,
     }));
     return { lines };
+  }
+
+  /** Usage per user, feature or model for a day or month; null when the tenant does not exist. */
+  usage(q: Omit<UsageQuery, "at"> & { at?: string }): UsageReport | null {
+    const t = this.tenant();
+    if (!t) return null;
+    const at = q.at ?? windowsAt(Date.now(), t.config.timezone)[q.period === "day" ? "daily" : "monthly"].key.replace(/^\w+:/, "");
+    return usageReport(this.store, t.config, { ...q, at });
+  }
+
+  /** The monthly review per feature (default: the current month); null when the tenant does not exist. */
+  review(month?: string): ReturnType<typeof reviewReport> | null {
+    const t = this.tenant();
+    if (!t) return null;
+    return reviewReport(this.store, month ?? windowsAt(Date.now(), t.config.timezone).monthly.key.replace(/^month:/, ""));
+  }
+
+  /** The audit log, newest first; page with `beforeId`. */
+  auditLog(limit = 100, beforeId: number | null = null): AuditEntry[] | null {
+    if (!this.tenant()) return null;
+    return this.store.auditLog(limit, beforeId).map((a) => ({
+      id: a.id,
+      at: new Date(a.at).toISOString(),
+      actor: a.actor,
+      action: a.action,
+      target: a.target,
+      before: a.before,
+      after: a.after,
+    }));
   }
 
   /** The alert outbox, newest first. */

@@ -142,3 +142,15 @@ export interface AlertInfo {
   /** JSON of the alert's details. */
   payload: string;
 }
+
+/** One audit log entry; `before` and `after` are JSON. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  /** `operator` or `key:<id>` of the tenant admin key. */
+  actor: string;
+  action: string;
+  target: string;
+  before: string | null;
+  after: string | null;
+}

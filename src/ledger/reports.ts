@@ -1,0 +1,138 @@
+/**
+ * Reports read from the ledger: usage per user, feature or model for a day or
+ * a month (the chargeback export), and the monthly review per feature (the
+ * seed's "budget review & reallocation" table).
+ */
+import { featureLimits, toUsd, userLimits, type ResolvedLimits } from "../budget/limits";
+import type { TenantConfig } from "../budget/tenant-config";
+import type { LedgerStore } from "./store";
+
+/** Query of a usage report. */
+export interface UsageQuery {
+  period: "day" | "month";
+  /** `YYYY-MM-DD` for a day, `YYYY-MM` for a month. */
+  at: string;
+  groupBy: "user" | "feature" | "model";
+}
+
+/** One line of a usage report; money in USD. */
+export interface UsageLine {
+  group: string;
+  spendUsd: number;
+  limitUsd: number | null;
+  remainingUsd: number | null;
+  utilization: number | null;
+  requests: number;
+}
+
+/** A usage report. */
+export interface UsageReport {
+  period: "day" | "month";
+  at: string;
+  groupBy: "user" | "feature" | "model";
+  total: UsageLine;
+  groups: UsageLine[];
+}
+
+function line(group: string, spent: number, requests: number, limitUsd: number | undefined): UsageLine {
+  const spendUsd = toUsd(spent);
+  if (limitUsd === undefined) return { group, spendUsd, limitUsd: null, remainingUsd: null, utilization: null, requests };
+  const limit = Math.round(limitUsd * 1_000_000);
+  return {
+    group,
+    spendUsd,
+    limitUsd,
+    remainingUsd: toUsd(Math.max(0, limit - spent)),
+    utilization: limit > 0 ? Math.round((spent / limit) * 10_000) / 10_000 : null,
+    requests,
+  };
+}
+
+/** Usage per group in one window, with each group's own limit for that window. */
+export function usageReport(store: LedgerStore, cfg: TenantConfig, q: UsageQuery): UsageReport {
+  const win = `${q.period}:${q.at}`;
+  const window = q.period === "day" ? "daily" : "monthly";
+  const tenantRow = store.counterRows("tenant", win)[0];
+  const total = line("total", tenantRow?.spent ?? 0, tenantRow?.requests ?? 0, cfg.limits[window] ?? undefined);
+  let groups: UsageLine[];
+  if (q.groupBy === "model") {
+    groups = store.spendByModel(q.period, q.at).map((r) => line(r.model, r.spent, r.requests, undefined));
+  } else {
+    const prefix = `${q.groupBy}:`;
+    groups = store.counterRows(prefix, win).map((r) => {
+      const id = r.scope.slice(prefix.length);
+      const limits: ResolvedLimits = q.groupBy === "user" ? userLimits(cfg, store.user(id)) : featureLimits(store.feature(id));
+      return line(id, r.spent, r.requests, limits[window]);
+    });
+  }
+  groups.sort((a, b) => b.spendUsd - a.spendUsd || a.group.localeCompare(b.group));
+  return { period: q.period, at: q.at, groupBy: q.groupBy, total, groups };
+}
+
+/** One feature's line in the monthly review. */
+export interface ReviewLine {
+  feature: string;
+  allocatedUsd: number | null;
+  spentUsd: number;
+  utilization: number | null;
+  previousSpentUsd: number;
+  /** Change against the previous month, e.g. 0.2 for +20%; null without a previous month. */
+  trend: number | null;
+  action: string;
+}
+
+function previousMonth(month: string): string {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+}
+
+/**
+ * The suggested action, following the seed's review table: a feature at its
+ * limit needs a discussion, one close to it and growing needs more budget,
+ * one growing steadily is fine, anything else is monitored.
+ */
+export function suggestAction(allocated: number | null, spent: number, trend: number | null): string {
+  if (allocated === null) return "No limit set: consider one";
+  const util = allocated > 0 ? spent / allocated : 1;
+  if (util >= 0.995) return "Hard limit active, discuss";
+  if (util >= 0.9) {
+    const growth = Math.max(0.2, trend ?? 0);
+    return `Request +$${(Math.ceil(allocated * growth * 100) / 100).toFixed(2)}`;
+  }
+  if (trend !== null && trend > 0.05) return "OK, growing as expected";
+  return "OK, monitor";
+}
+
+/** The monthly review per feature: allocated, spent, utilization, trend, action. */
+export function reviewReport(store: LedgerStore, month: string): { month: string; previousMonth: string; features: ReviewLine[] } {
+  const prev = previousMonth(month);
+  const now = new Map(store.counterRows("feature:", `month:${month}`).map((r) => [r.scope.slice(8), r.spent]));
+  const before = new Map(store.counterRows("feature:", `month:${prev}`).map((r) => [r.scope.slice(8), r.spent]));
+  const names = new Set([...now.keys(), ...store.featureIds()]);
+  const features = [...names].sort().map((feature): ReviewLine => {
+    const spent = now.get(feature) ?? 0;
+    const previous = before.get(feature) ?? 0;
+    const allocatedUsd = featureLimits(store.feature(feature)).monthly ?? null;
+    const spentUsd = toUsd(spent);
+    const trend = previous > 0 ? Math.round(((spent - previous) / previous) * 10_000) / 10_000 : null;
+    return {
+      feature,
+      allocatedUsd,
+      spentUsd,
+      utilization: allocatedUsd ? Math.round((spentUsd / allocatedUsd) * 10_000) / 10_000 : null,
+      previousSpentUsd: toUsd(previous),
+      trend,
+      action: suggestAction(allocatedUsd, spentUsd, trend),
+    };
+  });
+  return { month, previousMonth: prev, features };
+}
+
+/** RFC 4180 CSV: fields with commas, quotes or line breaks are quoted, quotes doubled. */
+export function toCsv(rows: readonly (readonly (string | number | null)[])[]): string {
+  const cell = (v: string | number | null) => {
+    const s = v === null ? "" : String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return rows.map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+}
