@@ -36,6 +36,14 @@ const configSchema = z.object({
         .strict(),
     ),
   ),
+  /** Per-request detail is kept this many days; daily history too. */
+  DETAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Monthly history is kept this many months. */
+  HISTORY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(13),
+  /** The operator's alert webhook: every tenant's alerts are also POSTed here. */
+  ALERT_WEBHOOK: z.string().url().optional(),
+  /** HMAC secret for the operator's webhook (a secret, not a var). */
+  ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Largest request body accepted, in bytes (413 above it). */
   MAX_BODY_BYTES: z.coerce
     .number()

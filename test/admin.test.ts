@@ -358,6 +358,7 @@ describe("OpenAPI document", () => {
         "PUT /tenants/{t}",
         "PUT /tenants/{t}/features/{f}",
         "PUT /tenants/{t}/users/{u}",
+        "POST /tenants/{t}/unfreeze",
       ].sort(),
     );
     expect(JSON.stringify(doc.paths["/tenants/{t}"])).toContain("softLimitPct");

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { TenantInput } from "../budget/tenant-config";
 import { DIRECTORY_NAME } from "../directory/tenant-directory";
+import { webhookUrlProblem } from "../alerts/webhook-url";
 import { ApiError } from "../errors";
 import { adminApp } from "./app";
 import { actorName, adminAuth } from "./auth";
@@ -28,6 +29,18 @@ export const TENANT_ADMIN_FIELDS: ReadonlySet<string> = new Set([
   "upgradeMessage",
   "alertWebhook",
 ]);
+
+/** Refuses webhook URLs that could reach private networks (https to a public host when deployed). */
+function checkWebhook(c: Context<AppEnv>, input: TenantInput): void {
+  if (!input.alertWebhook) return;
+  const problem = webhookUrlProblem(input.alertWebhook, c.get("config").ENVIRONMENT);
+  if (problem) {
+    throw new ApiError(400, `Invalid request: alertWebhook: ${problem}`, {
+      code: "validation_failed",
+      details: [{ field: "alertWebhook", message: problem }],
+    });
+  }
+}
 
 function directory(c: Context<AppEnv>) {
   return c.env.TENANT_DIRECTORY.getByName(DIRECTORY_NAME);
@@ -95,13 +108,26 @@ const listTenants = createRoute({
   },
 });
 
+const unfreezeTenant = createRoute({
+  method: "post",
+  path: "/tenants/{t}/unfreeze",
+  summary: "Lift a spend-spike freeze (onSpike: freeze)",
+  middleware: [adminAuth()] as const,
+  request: { params: tenantParams },
+  responses: { 200: json(z.object({ id: z.string(), unfrozen: z.boolean() }), "Whether a freeze was lifted"), ...errorResponses },
+});
+
 /** The tenant routes. */
 export const tenantRoutes = adminApp()
   .openapi(putTenant, async (c) => {
     const { t } = c.req.valid("param");
-    const saved = await c.env.TENANT_LEDGER.getByName(t).putTenant(t, c.req.valid("json"), actorName(c.get("actor")));
+    const input = c.req.valid("json");
+    checkWebhook(c, input);
+    const saved = await c.env.TENANT_LEDGER.getByName(t).putTenant(t, input, actorName(c.get("actor")));
     await directory(c).upsert({ id: t, name: saved.config.name, timezone: saved.config.timezone });
-    return c.json({ id: saved.tenantId, ...saved.config }, saved.created ? 201 : 200);
+    // The webhook signing secret appears once, in the response that created the tenant.
+    const shown = saved.webhookSecret ? { webhookSecret: saved.webhookSecret } : {};
+    return c.json({ id: saved.tenantId, ...saved.config, ...shown }, saved.created ? 201 : 200);
   })
   .openapi(patchTenant, async (c) => {
     const { t } = c.req.valid("param");
@@ -116,6 +142,7 @@ export const tenantRoutes = adminApp()
         });
       }
     }
+    checkWebhook(c, input);
     const saved = await c.env.TENANT_LEDGER.getByName(t).patchTenant(input, actorName(actor));
     if (!saved) throw tenantNotFound(t);
     await directory(c).upsert({ id: t, name: saved.config.name, timezone: saved.config.timezone });
@@ -125,7 +152,8 @@ export const tenantRoutes = adminApp()
     const { t } = c.req.valid("param");
     const tenant = await c.env.TENANT_LEDGER.getByName(t).getTenant();
     if (!tenant) throw tenantNotFound(t);
-    return c.json({ id: tenant.tenantId, ...tenant.config }, 200);
+    const frozen = tenant.frozen ? { frozenAt: new Date(tenant.frozen.at).toISOString(), frozenReason: tenant.frozen.reason } : {};
+    return c.json({ id: tenant.tenantId, ...tenant.config, ...frozen }, 200);
   })
   .openapi(deleteTenant, async (c) => {
     const { t } = c.req.valid("param");
@@ -133,6 +161,12 @@ export const tenantRoutes = adminApp()
     await directory(c).remove(t);
     if (!deleted) throw tenantNotFound(t);
     return c.json({ id: t, deleted: true as const }, 200);
+  })
+  .openapi(unfreezeTenant, async (c) => {
+    const { t } = c.req.valid("param");
+    const stub = c.env.TENANT_LEDGER.getByName(t);
+    if (!(await stub.getTenant())) throw tenantNotFound(t);
+    return c.json({ id: t, unfrozen: await stub.unfreeze(actorName(c.get("actor"))) }, 200);
   })
   .openapi(listTenants, async (c) => {
     const { after, limit } = c.req.valid("query");

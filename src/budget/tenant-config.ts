@@ -50,6 +50,10 @@ export const tenantInputSchema = z
     mode: z.enum(["enforce", "shadow"]).optional(),
     alertWebhook: z.string().url().max(2000).nullable().optional(),
     onSpike: z.enum(["alert", "freeze"]).optional(),
+    /** Soft-alert thresholds as fractions of each hard limit; default: each scope's softLimitPct. */
+    alertThresholds: z.array(pct).max(10).optional(),
+    /** Below this hourly spend (USD) a spike pages no one. */
+    spikeFloorUsd: usd.optional(),
     timezone: z.string().refine(isValidTimeZone, "not an IANA time zone name").optional(),
     prices: z.record(modelName, priceSchema).optional(),
   })
@@ -74,6 +78,8 @@ export interface TenantConfig {
   mode: "enforce" | "shadow";
   alertWebhook: string | null;
   onSpike: "alert" | "freeze";
+  alertThresholds: number[];
+  spikeFloorUsd: number;
   timezone: string;
   prices: Record<string, PriceOverride>;
 }
@@ -94,6 +100,8 @@ export function tenantDefaults(tenantId: string): TenantConfig {
     mode: "enforce",
     alertWebhook: null,
     onSpike: "alert",
+    alertThresholds: [],
+    spikeFloorUsd: 1,
     timezone: "UTC",
     prices: {},
   };

@@ -4,11 +4,12 @@
  * reported cost, release a hold. Kept apart from the object so the object
  * stays a thin RPC surface over storage, caches and alarms.
  */
-import { randomBase62 } from "../auth/keys";
 import { decide, tokensCost } from "../budget/policy";
 import type { TenantConfig } from "../budget/tenant-config";
 import { isoSeconds, windowsAt } from "../budget/windows";
 import { lookupModel, ratesOf, resolvePrice, usageCost, type Rates } from "../pricing/cost";
+import { hourOf } from "../alerts/detect";
+import { queueAlert, queueThresholdAlerts } from "./alerts";
 import { formatUsd, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
 import type { KeyRow, LedgerStore, ReservationRow } from "./store";
 import type { KeyInfo, ReserveRequest, ReserveResult, SettleRequest } from "./types";
@@ -93,13 +94,17 @@ export function reserveTx(c: ReserveContext): ReserveResult {
     const windowWord = b.window === "daily" ? "Daily" : "Monthly";
     let message = `${windowWord} budget of ${formatUsd(limit)} for ${scopeLabel(b.scope.kind, b.scope.id, c.tenantId)} reached; resets at ${reset}.`;
     if (cfg.upgradeMessage) message += ` ${cfg.upgradeMessage}`;
-    c.store.queueAlert({
-      id: `alert_${randomBase62(16)}`,
+    queueAlert({
+      store: c.store,
+      tenantId: c.tenantId,
+      kind: "hard_limit",
       scope: scopeKey(b.scope),
       win: b.key,
-      kind: "hard_limit",
+      window: b.window,
       threshold: 1,
-      payload: JSON.stringify({ scope: b.scope, window: b.window, limit, spent: b.spent, resetAt: b.resetAt }),
+      spent: b.spent + b.reserved,
+      limit,
+      resetAt: b.resetAt,
       now,
     });
     const finalMessage = req.finalMessageEligible && cfg.onHardLimit === "message" && c.store.claimFinalNotice(who.userId, b.key, now);
@@ -141,17 +146,7 @@ export function reserveTx(c: ReserveContext): ReserveResult {
     state: "open",
     cost: null,
   });
-  for (const w of decision.warnings) {
-    c.store.queueAlert({
-      id: `alert_${randomBase62(16)}`,
-      scope: scopeKey(w.scope),
-      win: w.key,
-      kind: "soft_limit",
-      threshold: w.threshold,
-      payload: JSON.stringify({ scope: w.scope, window: w.window, pct: w.pct }),
-      now,
-    });
-  }
+  queueThresholdAlerts({ store: c.store, tenantId: c.tenantId, cfg, states, amount: decision.amount, now });
   const t = decision.tightest;
   return {
     status: "allowed",
@@ -181,6 +176,7 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
     store.bump(scope, win, { spent: cost, reserved: -releaseHeld, requests: 1 });
   }
   store.closeReservation(r.id, "settled", cost, now);
+  store.bumpHour(hourOf(now), cost);
   const { day, month } = windowKeysOf(r);
   store.run(
     `INSERT INTO requests (id, ts, day, month, user_id, feature, model, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, outcome)

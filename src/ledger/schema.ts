@@ -5,8 +5,27 @@
  * too (IF NOT EXISTS), so a migration interrupted half-way can run again.
  */
 
+/** Minimal view of the SQL API the migrator needs. */
+export interface SqlExec {
+  exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, unknown>[] };
+}
+
+/** A migration step: a statement, or a function for steps SQLite cannot make idempotent (ADD COLUMN). */
+type Step = string | ((sql: SqlExec) => void);
+
+/** Adds a column unless it exists, so the step can run again. */
+function addColumn(table: string, column: string, type: string): Step {
+  return (sql) => {
+    const exists = sql
+      .exec(`PRAGMA table_info(${table})`)
+      .toArray()
+      .some((c) => c.name === column);
+    if (!exists) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  };
+}
+
 /** Ordered migrations; index + 1 is the schema version they bring. */
-export const MIGRATIONS: readonly string[][] = [
+export const MIGRATIONS: readonly Step[][] = [
   [
     `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS tenant (
@@ -96,15 +115,36 @@ export const MIGRATIONS: readonly string[][] = [
        before TEXT,
        after TEXT)`,
   ],
+  // v3: closed windows' history, hourly spend for spike detection, per-destination alert delivery, freeze.
+  [
+    `CREATE TABLE IF NOT EXISTS history (
+       scope TEXT NOT NULL,
+       win TEXT NOT NULL,
+       spent INTEGER NOT NULL,
+       requests INTEGER NOT NULL,
+       closed_at INTEGER NOT NULL,
+       PRIMARY KEY (scope, win)) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS hourly (hour INTEGER PRIMARY KEY, spent INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS deliveries (
+       alert_id TEXT NOT NULL,
+       dest TEXT NOT NULL,
+       url TEXT NOT NULL,
+       state TEXT NOT NULL,
+       attempts INTEGER NOT NULL DEFAULT 0,
+       next_attempt_at INTEGER,
+       last_error TEXT,
+       delivered_at INTEGER,
+       PRIMARY KEY (alert_id, dest))`,
+    `CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at)`,
+    `CREATE INDEX IF NOT EXISTS alerts_state ON alerts (state)`,
+    addColumn("tenant", "webhook_secret", "TEXT"),
+    addColumn("tenant", "frozen_at", "INTEGER"),
+    addColumn("tenant", "frozen_reason", "TEXT"),
+  ],
 ];
 
 /** The version this code expects. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/** Minimal view of the SQL API the migrator needs. */
-export interface SqlExec {
-  exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, unknown>[] };
-}
 
 /** Applies every migration newer than the stored version, each in order. */
 export function migrate(sql: SqlExec): number {
@@ -112,7 +152,10 @@ export function migrate(sql: SqlExec): number {
   const row = sql.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
   let version = row ? Number(row.value) : 0;
   while (version < MIGRATIONS.length) {
-    for (const stmt of MIGRATIONS[version] ?? []) sql.exec(stmt);
+    for (const step of MIGRATIONS[version] ?? []) {
+      if (typeof step === "string") sql.exec(step);
+      else step(sql);
+    }
     version += 1;
     sql.exec(
       `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

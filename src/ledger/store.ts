@@ -4,9 +4,21 @@
  * read-check-write runs inside one `transactionSync` with no await in between.
  */
 import type { Role } from "../auth/keys";
-import type { FeatureConfig, TenantConfig, UserConfig } from "../budget/tenant-config";
+import { tenantDefaults, type FeatureConfig, type TenantConfig, type UserConfig } from "../budget/tenant-config";
 
 type Binding = string | number | null;
+
+/** The tenant row as read. */
+export interface TenantRow {
+  tenantId: string;
+  config: TenantConfig;
+  createdAt: number;
+  updatedAt: number;
+  /** HMAC secret for the tenant's alert webhook. */
+  webhookSecret: string | null;
+  /** Set when a spend spike froze the tenant (`onSpike: "freeze"`). */
+  frozen: { at: number; reason: string } | null;
+}
 
 /** A key row as stored. */
 export interface KeyRow {
@@ -84,16 +96,35 @@ export class LedgerStore {
     return this.rows<T>(query, ...b)[0];
   }
 
+  /** Rows of an arbitrary query, for the ledger's other modules. */
+  all<T>(query: string, ...b: Binding[]): T[] {
+    return this.rows<T>(query, ...b);
+  }
+
   run(query: string, ...b: Binding[]): number {
     return this.sql.exec(query, ...b).rowsWritten;
   }
 
-  tenant(): { tenantId: string; config: TenantConfig; createdAt: number; updatedAt: number } | null {
-    const r = this.first<{ tenant_id: string; config: string; created_at: number; updated_at: number }>(
-      `SELECT tenant_id, config, created_at, updated_at FROM tenant WHERE id = 1`,
-    );
+  tenant(): TenantRow | null {
+    const r = this.first<{
+      tenant_id: string;
+      config: string;
+      created_at: number;
+      updated_at: number;
+      webhook_secret: string | null;
+      frozen_at: number | null;
+      frozen_reason: string | null;
+    }>(`SELECT * FROM tenant WHERE id = 1`);
+    // Defaults first: a config stored before a field existed still reads complete.
     return r
-      ? { tenantId: r.tenant_id, config: JSON.parse(r.config) as TenantConfig, createdAt: r.created_at, updatedAt: r.updated_at }
+      ? {
+          tenantId: r.tenant_id,
+          config: { ...tenantDefaults(r.tenant_id), ...(JSON.parse(r.config) as Partial<TenantConfig>) },
+          createdAt: r.created_at,
+          updatedAt: r.updated_at,
+          webhookSecret: r.webhook_secret,
+          frozen: r.frozen_at === null ? null : { at: r.frozen_at, reason: r.frozen_reason ?? "" },
+        }
       : null;
   }
 
@@ -106,6 +137,14 @@ export class LedgerStore {
       now,
       now,
     );
+  }
+
+  setWebhookSecret(secret: string): void {
+    this.run(`UPDATE tenant SET webhook_secret = ? WHERE id = 1`, secret);
+  }
+
+  setFrozen(frozen: { at: number; reason: string } | null): void {
+    this.run(`UPDATE tenant SET frozen_at = ?, frozen_reason = ? WHERE id = 1`, frozen?.at ?? null, frozen?.reason ?? null);
   }
 
   keyByHash(hash: string): KeyRow | undefined {
@@ -179,16 +218,76 @@ export class LedgerStore {
     return out;
   }
 
-  /** Counter rows of one window whose scope is `scope` or starts with it (when it ends in ':'). */
+  /**
+   * Counter rows of one window whose scope is `scope` or starts with it (when
+   * it ends in ':'), live counters and closed history together: a late
+   * settlement can add to a window after its close moved it.
+   */
   counterRows(scope: string, win: string): CounterRow[] {
-    return scope.endsWith(":")
-      ? this.rows<CounterRow>(
-          `SELECT * FROM counters WHERE win = ? AND scope >= ? AND scope < ? ORDER BY scope`,
-          win,
-          scope,
-          scope.slice(0, -1) + ";",
-        )
-      : this.rows<CounterRow>(`SELECT * FROM counters WHERE win = ? AND scope = ?`, win, scope);
+    const [cond, b] = scope.endsWith(":") ? ["scope >= ? AND scope < ?", [scope, scope.slice(0, -1) + ";"]] : ["scope = ?", [scope]];
+    return this.rows<CounterRow>(
+      `SELECT scope, win, SUM(spent) AS spent, SUM(reserved) AS reserved, SUM(requests) AS requests FROM (
+         SELECT scope, win, spent, reserved, requests FROM counters WHERE win = ? AND ${cond}
+         UNION ALL
+         SELECT scope, win, spent, 0 AS reserved, requests FROM history WHERE win = ? AND ${cond}
+       ) GROUP BY scope, win ORDER BY scope`,
+      win,
+      ...b,
+      win,
+      ...b,
+    );
+  }
+
+  /** Counter rows of ended windows with nothing still reserved. */
+  closedCounters(today: string, thisMonth: string): CounterRow[] {
+    return this.rows<CounterRow>(
+      `SELECT * FROM counters WHERE reserved = 0 AND ((win LIKE 'day:%' AND win < ?) OR (win LIKE 'month:%' AND win < ?))`,
+      today,
+      thisMonth,
+    );
+  }
+
+  /** Adds a closed counter to history and removes it from the live table. */
+  moveToHistory(r: CounterRow, now: number): void {
+    this.run(
+      `INSERT INTO history (scope, win, spent, requests, closed_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (scope, win) DO UPDATE SET spent = spent + excluded.spent, requests = requests + excluded.requests, closed_at = excluded.closed_at`,
+      r.scope,
+      r.win,
+      r.spent,
+      r.requests,
+      now,
+    );
+    this.run(`DELETE FROM counters WHERE scope = ? AND win = ?`, r.scope, r.win);
+  }
+
+  /** Deletes detail and history past retention; returns rows removed. */
+  prune(p: { detailCutoff: number; oldestDay: string; oldestMonth: string; hourlyCutoff: number }): number {
+    let n = 0;
+    n += this.run(`DELETE FROM requests WHERE ts < ?`, p.detailCutoff);
+    n += this.run(`DELETE FROM reservations WHERE state != 'open' AND created_at < ?`, p.detailCutoff);
+    n += this.run(`DELETE FROM history WHERE win LIKE 'day:%' AND win < ?`, p.oldestDay);
+    n += this.run(`DELETE FROM history WHERE win LIKE 'month:%' AND win < ?`, p.oldestMonth);
+    n += this.run(`DELETE FROM hourly WHERE hour < ?`, p.hourlyCutoff);
+    n += this.run(`DELETE FROM final_notices WHERE at < ?`, p.detailCutoff);
+    n += this.run(
+      `DELETE FROM deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < ? AND state IN ('delivered', 'failed', 'no_destination'))`,
+      p.detailCutoff,
+    );
+    n += this.run(`DELETE FROM alerts WHERE created_at < ? AND state IN ('delivered', 'failed', 'no_destination')`, p.detailCutoff);
+    return n;
+  }
+
+  /** Adds settled spend to its hour, for spike detection. */
+  bumpHour(hour: number, spent: number): void {
+    this.run(`INSERT INTO hourly (hour, spent) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET spent = spent + excluded.spent`, hour, spent);
+  }
+
+  /** Hourly spend since `from`. */
+  hours(from: number): Map<number, number> {
+    return new Map(
+      this.rows<{ hour: number; spent: number }>(`SELECT hour, spent FROM hourly WHERE hour >= ?`, from).map((r) => [r.hour, r.spent]),
+    );
   }
 
   /** Settled spend per model in a day or month, from the per-request detail. */
@@ -256,6 +355,9 @@ export class LedgerStore {
     return r?.t ?? null;
   }
 
+  /** Set when an alert was queued since the object last planned deliveries. */
+  newAlerts = false;
+
   /** Queues an alert once per (scope, window, kind, threshold); returns true when it is new. */
   queueAlert(a: { id: string; scope: string; win: string; kind: string; threshold: number; payload: string; now: number }): boolean {
     const rows = this.rows<{ id: string }>(
@@ -270,6 +372,7 @@ export class LedgerStore {
       a.now,
       a.now,
     );
+    if (rows.length > 0) this.newAlerts = true;
     return rows.length > 0;
   }
 

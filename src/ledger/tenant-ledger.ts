@@ -3,37 +3,20 @@
  * tenant (tenant, users, features) so one RPC checks and reserves the whole
  * hierarchy. Each read-check-write runs inside `transactionSync`, which makes
  * concurrent reserves serial: check-then-increment cannot race here.
+ *
+ * Its alarm is the tenant's scheduler: it releases expired reservations,
+ * closes windows at the tenant's local midnight, delivers queued alerts with
+ * backoff, and checks for spend spikes and burn-rate problems.
  */
-import { DurableObject } from "cloudflare:workers";
-import { generateKey, randomBase62, sha256Hex, type Role } from "../auth/keys";
-import {
-  featureInputSchema,
-  mergeTenant,
-  replaceTenant,
-  userInputSchema,
-  type FeatureConfig,
-  type TenantConfig,
-  type TenantInput,
-  type UserConfig,
-} from "../budget/tenant-config";
+import { loadConfig } from "../config";
 import { windowsAt } from "../budget/windows";
-import type { Env } from "../env";
-import { reviewReport, usageReport, type UsageQuery, type UsageReport } from "./reports";
-import { attribute, keyInfo, releaseTx, reserveTx, settleTx } from "./reserve";
-import { migrate } from "./schema";
+import { DIRECTORY_NAME } from "../directory/tenant-directory";
+import { anomalyCheck, attemptDelivery, dueDeliveries, nextDeliveryAt, planDeliveries, recordAttempt, type Destination } from "./alerts";
+import { closeWindowsTx, nextCloseAt, type CloseResult } from "./close";
+import { LedgerBase } from "./ledger-base";
+import { attribute, releaseTx, reserveTx, settleTx } from "./reserve";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
-import { LedgerStore, type KeyRow } from "./store";
-import type {
-  AlertInfo,
-  AuditEntry,
-  BudgetLine,
-  KeyInfo,
-  Principal,
-  ReserveRequest,
-  ReserveResult,
-  SettleRequest,
-  SettleResult,
-} from "./types";
+import type { BudgetLine, ReserveRequest, ReserveResult, SettleRequest, SettleResult } from "./types";
 
 /** Reservations outlive the upstream timeouts (2 min, 10 min for streams) by a minute. */
 const RESERVATION_TTL_MS = { plain: 3 * 60_000, stream: 11 * 60_000 };
@@ -41,183 +24,20 @@ const RESERVATION_TTL_MS = { plain: 3 * 60_000, stream: 11 * 60_000 };
 const DEFAULT_EXPECTED_OUTPUT = 1024;
 const OUTPUT_SAMPLES = 200;
 const EXPIRE_BATCH = 500;
+/** How soon after spend moves the spike and forecast checks run. */
+const ANOMALY_DELAY_MS = 5 * 60_000;
 
-type AuthResult = { ok: true; key: KeyRow } | { ok: false };
+/** What one scheduler pass did. */
+export interface TickResult {
+  expired: number;
+  closed: CloseResult;
+  delivered: number;
+  pendingDeliveries: boolean;
+}
 
 /** The per-tenant ledger. */
-export class TenantLedger extends DurableObject<Env> {
-  private readonly store: LedgerStore;
-  private tenantCache: { tenantId: string; config: TenantConfig } | null | undefined;
-  private readonly keyCache = new Map<string, KeyRow>();
-  private readonly outputSamples = new Map<string, number[]>();
-  private alarmAt: number | null = null;
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.store = new LedgerStore(ctx.storage.sql);
-    migrate(ctx.storage.sql);
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
-    });
-  }
-
-  // ---- tenant configuration (every change is audited) --------------------
-
-  private tenant(): { tenantId: string; config: TenantConfig } | null {
-    if (this.tenantCache === undefined) {
-      const t = this.store.tenant();
-      this.tenantCache = t ? { tenantId: t.tenantId, config: t.config } : null;
-    }
-    return this.tenantCache;
-  }
-
-  /** Creates or replaces the tenant (PUT): absent fields take their defaults. */
-  putTenant(tenantId: string, input: TenantInput, actor: string): { tenantId: string; config: TenantConfig; created: boolean } {
-    const now = Date.now();
-    const config = replaceTenant(tenantId, input);
-    const before = this.tenant();
-    this.ctx.storage.transactionSync(() => {
-      this.store.saveTenant(tenantId, config, now);
-      this.store.audit({
-        at: now,
-        actor,
-        action: before ? "tenant.replace" : "tenant.create",
-        target: tenantId,
-        before: before?.config ?? null,
-        after: config,
-      });
-    });
-    this.tenantCache = { tenantId, config };
-    return { tenantId, config, created: before === null };
-  }
-
-  /** Merges fields into the tenant (PATCH); null when the tenant does not exist. */
-  patchTenant(input: TenantInput, actor: string): { tenantId: string; config: TenantConfig } | null {
-    const t = this.tenant();
-    if (!t) return null;
-    const now = Date.now();
-    const config = mergeTenant(t.config, input);
-    this.ctx.storage.transactionSync(() => {
-      this.store.saveTenant(t.tenantId, config, now);
-      this.store.audit({ at: now, actor, action: "tenant.update", target: t.tenantId, before: t.config, after: config });
-    });
-    this.tenantCache = { tenantId: t.tenantId, config };
-    return this.tenantCache;
-  }
-
-  /** The tenant's configuration, or null when it does not exist. */
-  getTenant(): { tenantId: string; config: TenantConfig } | null {
-    return this.tenant();
-  }
-
-  /** Deletes the tenant and all its data; its keys stop working at once. */
-  async deleteTenant(): Promise<boolean> {
-    if (!this.tenant()) return false;
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.keyCache.clear();
-    this.outputSamples.clear();
-    this.tenantCache = null;
-    this.alarmAt = null;
-    // The object lives on (its id is the tenant's name): give it an empty schema for a re-created tenant.
-    migrate(this.ctx.storage.sql);
-    return true;
-  }
-
-  /** Stores a user's tier and overrides. */
-  putUser(userId: string, input: UserConfig, actor: string): UserConfig | null {
-    if (!this.tenant()) return null;
-    const config = userInputSchema.parse(input);
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      const before = this.store.user(userId) ?? null;
-      this.store.saveUser(userId, config, now);
-      this.store.audit({ at: now, actor, action: "user.put", target: userId, before, after: config });
-    });
-    return config;
-  }
-
-  /** Stores a feature's limits. */
-  putFeature(feature: string, input: FeatureConfig, actor: string): FeatureConfig | null {
-    if (!this.tenant()) return null;
-    const config = featureInputSchema.parse(input);
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      const before = this.store.feature(feature) ?? null;
-      this.store.saveFeature(feature, config, now);
-      this.store.audit({ at: now, actor, action: "feature.put", target: feature, before, after: config });
-    });
-    return config;
-  }
-
-  // ---- keys ---------------------------------------------------------------
-
-  /** Issues a key; the plaintext is returned here once and never stored. */
-  async createKey(
-    opts: { name: string; role: Role; userId?: string; feature?: string; expiresAt?: number },
-    actor: string,
-  ): Promise<(KeyInfo & { key: string }) | null> {
-    const t = this.tenant();
-    if (!t) return null;
-    const key = generateKey(t.tenantId);
-    const row: KeyRow = {
-      id: `key_${randomBase62(16)}`,
-      hash: await sha256Hex(key),
-      name: opts.name,
-      role: opts.role,
-      user_id: opts.userId ?? null,
-      feature: opts.feature ?? null,
-      created_at: Date.now(),
-      expires_at: opts.expiresAt ?? null,
-      revoked_at: null,
-    };
-    this.ctx.storage.transactionSync(() => {
-      this.store.insertKey(row);
-      this.store.audit({ at: row.created_at, actor, action: "key.create", target: row.id, before: null, after: keyInfo(row) });
-    });
-    return { ...keyInfo(row), key };
-  }
-
-  /** Every key of the tenant, without secrets. */
-  listKeys(): KeyInfo[] {
-    return this.store.keys().map(keyInfo);
-  }
-
-  /** Revokes a key; the next request with it fails (the in-memory cache entry goes with it). */
-  revokeKey(id: string, actor: string): KeyInfo | null {
-    const row = this.store.keyById(id);
-    if (!row) return null;
-    if (row.revoked_at === null) {
-      const before = keyInfo(row);
-      row.revoked_at = Date.now();
-      this.ctx.storage.transactionSync(() => {
-        this.store.run(`UPDATE keys SET revoked_at = ? WHERE id = ?`, row.revoked_at, id);
-        this.store.audit({ at: row.revoked_at ?? 0, actor, action: "key.revoke", target: id, before, after: keyInfo(row) });
-      });
-    }
-    this.keyCache.delete(row.hash);
-    return keyInfo(row);
-  }
-
-  /** Verifies a key hash: who it is, or null. Cached in memory; revocation evicts. */
-  private authenticate(keyHash: string, now: number): AuthResult {
-    if (!this.tenant()) return { ok: false };
-    let row = this.keyCache.get(keyHash);
-    if (!row) {
-      row = this.store.keyByHash(keyHash);
-      if (!row) return { ok: false };
-      this.keyCache.set(keyHash, row);
-    }
-    if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return { ok: false };
-    return { ok: true, key: row };
-  }
-
-  /** The principal behind a key hash, for the admin API's role checks. */
-  whoami(keyHash: string): Principal | null {
-    const a = this.authenticate(keyHash, Date.now());
-    if (!a.ok) return null;
-    return { keyId: a.key.id, role: a.key.role, userId: a.key.user_id, feature: a.key.feature };
-  }
+export class TenantLedger extends LedgerBase {
+  private anomalyDueAt: number | null = null;
 
   // ---- the hot path ------------------------------------------------------
 
@@ -228,6 +48,14 @@ export class TenantLedger extends DurableObject<Env> {
     if (!auth.ok) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
     const tenant = this.tenant();
     if (!tenant) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+    if (tenant.frozen) {
+      return {
+        status: "denied",
+        httpStatus: 429,
+        code: "tenant_frozen",
+        message: `This tenant is frozen after a spend spike (${tenant.frozen.reason}); an admin must unfreeze it (POST /admin/v1/tenants/${tenant.tenantId}/unfreeze).`,
+      };
+    }
 
     const who = attribute(auth.key, req);
     if ("denied" in who) return who.denied;
@@ -248,13 +76,14 @@ export class TenantLedger extends DurableObject<Env> {
     if (result.status === "allowed") {
       await this.scheduleAlarm(now + (req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain));
     }
+    await this.afterAlerts(now);
     return result;
   }
 
   /** Settles a reservation at the provider-reported cost; a duplicate changes nothing. */
-  settle(req: SettleRequest): SettleResult {
+  async settle(req: SettleRequest): Promise<SettleResult> {
     const now = Date.now();
-    return this.ctx.storage.transactionSync((): SettleResult => {
+    const result = this.ctx.storage.transactionSync((): SettleResult => {
       const r = this.store.reservation(req.reservationId);
       if (!r) return { applied: false, cost: 0, state: "unknown" };
       if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
@@ -262,6 +91,9 @@ export class TenantLedger extends DurableObject<Env> {
       if (req.outcome === "ok") this.learnOutput(r.model, req.usage.outputTokens);
       return { applied: true, cost, state: "settled" };
     });
+    // Spend moved: look for a spike or a burn-rate problem soon (at most every few minutes).
+    if (result.applied) await this.scheduleAlarm(this.anomalyDueAt ?? (this.anomalyDueAt = now + ANOMALY_DELAY_MS));
+    return result;
   }
 
   /** Gives a reservation's hold back without spending (upstream error, client gone before the call). */
@@ -276,21 +108,114 @@ export class TenantLedger extends DurableObject<Env> {
     });
   }
 
-  /** Releases reservations whose request never settled (a crashed or hung worker), then re-arms. */
+  // ---- the scheduler ------------------------------------------------------
+
+  /** Runs whatever is due: expiry, window close, alert delivery, anomaly checks; then re-arms. */
   override async alarm(): Promise<void> {
-    const now = Date.now();
     this.alarmAt = null;
-    this.ctx.storage.transactionSync(() => {
-      for (const r of this.store.expiredOpen(now, EXPIRE_BATCH)) releaseTx(this.store, r, "expired", now);
-    });
-    const next = this.store.nextExpiry();
-    if (next !== null) await this.scheduleAlarm(Math.max(next, now + 1));
+    await this.tick();
   }
 
-  private async scheduleAlarm(at: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+  /** One scheduler pass (also called by the cron sweep as a backstop); idempotent. */
+  async tick(): Promise<TickResult> {
+    const now = Date.now();
+    const tenant = this.tenant();
+    let expired = 0;
+    let closed: CloseResult = { moved: 0, pruned: 0 };
+    this.ctx.storage.transactionSync(() => {
+      for (const r of this.store.expiredOpen(now, EXPIRE_BATCH)) {
+        releaseTx(this.store, r, "expired", now);
+        expired += 1;
+      }
+      if (tenant) closed = closeWindowsTx(this.store, now, tenant.config.timezone, this.retention());
+    });
+    if (tenant && this.anomalyDueAt !== null && this.anomalyDueAt <= now) {
+      this.anomalyDueAt = null;
+      const spiked = this.ctx.storage.transactionSync(() =>
+        anomalyCheck({ store: this.store, tenantId: tenant.tenantId, cfg: tenant.config, now }),
+      );
+      if (spiked && tenant.config.onSpike === "freeze" && !tenant.frozen) {
+        this.store.setFrozen({ at: now, reason: "spend spike detected" });
+        this.tenantCache = undefined;
+      }
+    }
+    const delivered = await this.deliver(now);
+    await this.rearm(now);
+    const pendingDeliveries = nextDeliveryAt(this.store) !== null;
+    return { expired, closed, delivered, pendingDeliveries };
+  }
+
+  /** Closes ended windows now (the cron's entry point); idempotent. */
+  closeWindows(): CloseResult {
+    const tenant = this.tenant();
+    if (!tenant) return { moved: 0, pruned: 0 };
+    return this.ctx.storage.transactionSync(() => closeWindowsTx(this.store, Date.now(), tenant.config.timezone, this.retention()));
+  }
+
+  /** Lifts a spike freeze. */
+  unfreeze(actor: string): boolean {
+    const tenant = this.tenant();
+    if (!tenant?.frozen) return false;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.store.setFrozen(null);
+      this.store.audit({ at: now, actor, action: "tenant.unfreeze", target: tenant.tenantId, before: tenant.frozen, after: null });
+    });
+    this.tenantCache = undefined;
+    return true;
+  }
+
+  private retention() {
+    const c = loadConfig(this.env);
+    return { detailDays: c.DETAIL_RETENTION_DAYS, historyMonths: c.HISTORY_RETENTION_MONTHS };
+  }
+
+  private destinations(): Destination[] {
+    const tenant = this.tenant();
+    const c = loadConfig(this.env);
+    const out: Destination[] = [];
+    if (tenant?.config.alertWebhook) out.push({ dest: "tenant", url: tenant.config.alertWebhook, secret: tenant.webhookSecret });
+    if (c.ALERT_WEBHOOK) out.push({ dest: "operator", url: c.ALERT_WEBHOOK, secret: c.ALERT_WEBHOOK_SECRET ?? null });
+    return out;
+  }
+
+  /** After anything that may have queued alerts: plan their deliveries and wake the alarm at once. */
+  private async afterAlerts(now: number): Promise<void> {
+    if (!this.store.newAlerts) return;
+    planDeliveries(this.store, this.destinations(), now);
+    if (nextDeliveryAt(this.store) !== null) await this.scheduleAlarm(now);
+  }
+
+  private async deliver(now: number): Promise<number> {
+    if (this.store.newAlerts) planDeliveries(this.store, this.destinations(), now);
+    const tenant = this.tenant();
+    const c = loadConfig(this.env);
+    let delivered = 0;
+    for (const d of dueDeliveries(this.store, now)) {
+      const secret = d.dest === "tenant" ? (tenant?.webhookSecret ?? null) : (c.ALERT_WEBHOOK_SECRET ?? null);
+      const outcome = await attemptDelivery(d, secret, c.ENVIRONMENT);
+      recordAttempt(this.store, d, outcome, Date.now());
+      if (outcome.ok) delivered += 1;
+    }
+    if (nextDeliveryAt(this.store) !== null && tenant) {
+      // Let the cron's alert sweep find this tenant if the alarm is ever lost.
+      await this.env.TENANT_DIRECTORY.getByName(DIRECTORY_NAME)
+        .markPending(tenant.tenantId)
+        .catch(() => undefined);
+    }
+    return delivered;
+  }
+
+  private async rearm(now: number): Promise<void> {
+    const tenant = this.tenant();
+    const candidates = [
+      this.store.nextExpiry(),
+      nextDeliveryAt(this.store),
+      this.anomalyDueAt,
+      tenant ? nextCloseAt(now, tenant.config.timezone) + 60_000 : null,
+    ];
+    const next = Math.min(...candidates.filter((t): t is number => t !== null));
+    if (Number.isFinite(next)) await this.scheduleAlarm(Math.max(next, now + 1));
   }
 
   // ---- learned output estimate ------------------------------------------
@@ -318,8 +243,6 @@ export class TenantLedger extends DurableObject<Env> {
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? DEFAULT_EXPECTED_OUTPUT;
     return Math.min(Math.max(1, p95), modelMax);
   }
-
-  // ---- reads --------------------------------------------------------------
 
   /** Every scope a caller falls under with limit, spent, reserved, remaining and reset. */
   budget(
@@ -357,57 +280,5 @@ export class TenantLedger extends DurableObject<Env> {
       resetAt: w.resetAt,
     }));
     return { lines };
-  }
-
-  /** Usage per user, feature or model for a day or month; null when the tenant does not exist. */
-  usage(q: Omit<UsageQuery, "at"> & { at?: string }): UsageReport | null {
-    const t = this.tenant();
-    if (!t) return null;
-    const at = q.at ?? windowsAt(Date.now(), t.config.timezone)[q.period === "day" ? "daily" : "monthly"].key.replace(/^\w+:/, "");
-    return usageReport(this.store, t.config, { ...q, at });
-  }
-
-  /** The monthly review per feature (default: the current month); null when the tenant does not exist. */
-  review(month?: string): ReturnType<typeof reviewReport> | null {
-    const t = this.tenant();
-    if (!t) return null;
-    return reviewReport(this.store, month ?? windowsAt(Date.now(), t.config.timezone).monthly.key.replace(/^month:/, ""));
-  }
-
-  /** The audit log, newest first; page with `beforeId`. */
-  auditLog(limit = 100, beforeId: number | null = null): AuditEntry[] | null {
-    if (!this.tenant()) return null;
-    return this.store.auditLog(limit, beforeId).map((a) => ({
-      id: a.id,
-      at: new Date(a.at).toISOString(),
-      actor: a.actor,
-      action: a.action,
-      target: a.target,
-      before: a.before,
-      after: a.after,
-    }));
-  }
-
-  /** The alert outbox, newest first. */
-  listAlerts(limit = 200): AlertInfo[] {
-    return this.store.alerts(limit).map((a) => ({
-      id: a.id,
-      scope: a.scope,
-      win: a.win,
-      kind: a.kind,
-      threshold: a.threshold,
-      state: a.state,
-      attempts: a.attempts,
-      createdAt: new Date(a.created_at).toISOString(),
-      deliveredAt: a.delivered_at === null ? null : new Date(a.delivered_at).toISOString(),
-      lastError: a.last_error,
-      payload: a.payload,
-    }));
-  }
-
-  /** Counter rows for tests and reports. */
-  counter(scope: string, win: string): { spent: number; reserved: number; requests: number } {
-    const row = this.store.counters([scope], [win]).get(`${scope}\u0000${win}`);
-    return { spent: row?.spent ?? 0, reserved: row?.reserved ?? 0, requests: row?.requests ?? 0 };
   }
 }

@@ -77,7 +77,7 @@ export type ReserveResult =
       position: BudgetPosition;
     }
   | { status: "recount" }
-  | { status: "denied"; httpStatus: 400 | 401 | 403; code: string; message: string };
+  | { status: "denied"; httpStatus: 400 | 401 | 403 | 429; code: string; message: string };
 
 /** How a call ended, for settlement. */
 export interface SettleRequest {
@@ -141,6 +141,15 @@ export interface AlertInfo {
   lastError: string | null;
   /** JSON of the alert's details. */
   payload: string;
+  /** One entry per destination (the tenant's webhook, the operator's). */
+  deliveries: {
+    dest: string;
+    state: string;
+    attempts: number;
+    lastError: string | null;
+    deliveredAt: string | null;
+    nextAttemptAt: string | null;
+  }[];
 }
 
 /** One audit log entry; `before` and `after` are JSON. */

@@ -91,7 +91,10 @@ export function llmHandler(spec: RouteSpec) {
       case "recount":
         throw ledgerDown();
       case "denied":
-        throw new ApiError(res.httpStatus, res.message, { code: res.code });
+        throw new ApiError(res.httpStatus, res.message, {
+          code: res.code,
+          headers: res.httpStatus === 429 ? { "x-should-retry": "false" } : {},
+        });
       case "blocked": {
         const headers = {
           ...blockHeaders(res.position, now),

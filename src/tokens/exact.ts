@@ -13,7 +13,10 @@ const loaded = new Set<ExactEncoding>();
 
 async function load(encoding: ExactEncoding): Promise<Tiktoken> {
   const { Tiktoken: Encoder } = await import("js-tiktoken/lite");
-  const ranks = encoding === "o200k_base" ? (await import("js-tiktoken/ranks/o200k_base")).default : (await import("js-tiktoken/ranks/cl100k_base")).default;
+  const ranks =
+    encoding === "o200k_base"
+      ? (await import("js-tiktoken/ranks/o200k_base")).default
+      : (await import("js-tiktoken/ranks/cl100k_base")).default;
   const enc = new Encoder(ranks);
   loaded.add(encoding);
   return enc;

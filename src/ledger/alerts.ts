@@ -1,0 +1,249 @@
+/**
+ * The alert outbox in the tenant's object: threshold alerts queued as spend
+ * crosses them, anomaly alerts from the hourly history, one delivery row per
+ * destination with retries and exponential backoff, driven by the object's
+ * alarm so an alert goes out within seconds of the crossing.
+ */
+import { randomBase62 } from "../auth/keys";
+import { toUsd } from "../budget/limits";
+import type { TenantConfig } from "../budget/tenant-config";
+import type { ScopeWindow } from "../budget/types";
+import { isoSeconds, windowsAt } from "../budget/windows";
+import { detectSpike, forecastExhaustion, hourOf, SPIKE_DEFAULTS } from "../alerts/detect";
+import { alertBody, backoffMs, MAX_ATTEMPTS, signBody, type AlertFields, type AlertKind } from "../alerts/payload";
+import { webhookUrlProblem } from "../alerts/webhook-url";
+import { scopeKey } from "./scopes";
+import type { LedgerStore } from "./store";
+
+/** Where alerts go: the tenant's webhook and the operator's. */
+export interface Destination {
+  dest: "tenant" | "operator";
+  url: string;
+  secret: string | null;
+}
+
+interface QueueArgs {
+  store: LedgerStore;
+  tenantId: string;
+  kind: AlertKind;
+  scope: string;
+  win: string;
+  window: string;
+  threshold: number;
+  spent: number;
+  limit: number | null;
+  resetAt: number | null;
+  now: number;
+  detail?: string;
+}
+
+/** Queues one alert (deduplicated per scope, window, kind and threshold). */
+export function queueAlert(a: QueueArgs): boolean {
+  const id = `alert_${randomBase62(16)}`;
+  const fields: AlertFields = {
+    id,
+    tenant: a.tenantId,
+    kind: a.kind,
+    scope: a.scope,
+    window: a.window,
+    threshold: a.threshold,
+    spentUsd: toUsd(a.spent),
+    limitUsd: a.limit === null ? null : toUsd(a.limit),
+    resetAt: a.resetAt === null ? null : isoSeconds(a.resetAt),
+    createdAt: new Date(a.now).toISOString(),
+    ...(a.detail ? { detail: a.detail } : {}),
+  };
+  return a.store.queueAlert({
+    id,
+    scope: a.scope,
+    win: a.win,
+    kind: a.kind,
+    threshold: a.threshold,
+    payload: JSON.stringify(fields),
+    now: a.now,
+  });
+}
+
+/**
+ * Soft thresholds (the tenant's `alertThresholds`, else each scope's soft
+ * limit), the tenant at 90% (for the account owner) and, for a block, the
+ * hard limit. Judged on spent + reserved including this request.
+ */
+export function queueThresholdAlerts(c: {
+  store: LedgerStore;
+  tenantId: string;
+  cfg: TenantConfig;
+  states: readonly ScopeWindow[];
+  amount: number;
+  now: number;
+}): void {
+  for (const w of c.states) {
+    if (w.limit === null || w.limit <= 0) continue;
+    const used = (w.spent + w.reserved + c.amount) / w.limit;
+    const base = {
+      store: c.store,
+      tenantId: c.tenantId,
+      scope: scopeKey(w.scope),
+      win: w.key,
+      window: w.window,
+      spent: w.spent + w.reserved + c.amount,
+      limit: w.limit,
+      resetAt: w.resetAt,
+      now: c.now,
+    };
+    const thresholds = c.cfg.alertThresholds.length > 0 ? c.cfg.alertThresholds : [w.softPct];
+    for (const t of thresholds) if (used >= t) queueAlert({ ...base, kind: "soft_limit", threshold: t });
+    if (w.scope.kind === "tenant" && used >= 0.9) queueAlert({ ...base, kind: "tenant_90", threshold: 0.9 });
+    // Only shadow mode lets a reservation pass a hard limit: it is alerted as enforcement would have blocked it.
+    if (used > 1) queueAlert({ ...base, kind: "hard_limit", threshold: 1 });
+  }
+}
+
+/** Creates delivery rows for newly queued alerts, one per destination configured now. */
+export function planDeliveries(store: LedgerStore, destinations: readonly Destination[], now: number): void {
+  const pending = store.all<{ id: string }>(`SELECT id FROM alerts WHERE state = 'pending'`);
+  for (const { id } of pending) {
+    for (const d of destinations) {
+      store.run(
+        `INSERT INTO deliveries (alert_id, dest, url, state, attempts, next_attempt_at) VALUES (?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING`,
+        id,
+        d.dest,
+        d.url,
+        now,
+      );
+    }
+    store.run(`UPDATE alerts SET state = ? WHERE id = ?`, destinations.length > 0 ? "queued" : "no_destination", id);
+  }
+  store.newAlerts = false;
+}
+
+/** A delivery due now. */
+export interface DueDelivery {
+  alertId: string;
+  dest: "tenant" | "operator";
+  url: string;
+  attempts: number;
+  payload: string;
+}
+
+/** Deliveries whose next attempt is due. */
+export function dueDeliveries(store: LedgerStore, now: number, limit = 25): DueDelivery[] {
+  return store.all<DueDelivery>(
+    `SELECT d.alert_id AS alertId, d.dest AS dest, d.url AS url, d.attempts AS attempts, a.payload AS payload
+     FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+     WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`,
+    now,
+    limit,
+  );
+}
+
+/** When the next delivery attempt is due, if any. */
+export function nextDeliveryAt(store: LedgerStore): number | null {
+  return store.all<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE state = 'pending'`)[0]?.t ?? null;
+}
+
+/** Records an attempt's outcome and rolls the alert's state up from its deliveries. */
+export function recordAttempt(store: LedgerStore, d: DueDelivery, outcome: { ok: boolean; error?: string }, now: number): void {
+  const attempts = d.attempts + 1;
+  if (outcome.ok) {
+    store.run(
+      `UPDATE deliveries SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE alert_id = ? AND dest = ?`,
+      attempts,
+      now,
+      d.alertId,
+      d.dest,
+    );
+  } else {
+    const failed = attempts >= MAX_ATTEMPTS;
+    store.run(
+      `UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE alert_id = ? AND dest = ?`,
+      failed ? "failed" : "pending",
+      attempts,
+      failed ? null : now + backoffMs(attempts),
+      (outcome.error ?? "failed").slice(0, 300),
+      d.alertId,
+      d.dest,
+    );
+  }
+  const states = store.all<{ state: string }>(`SELECT state FROM deliveries WHERE alert_id = ?`, d.alertId).map((r) => r.state);
+  const rolled = states.every((s) => s === "delivered") ? "delivered" : states.some((s) => s === "pending") ? "queued" : "failed";
+  store.run(
+    `UPDATE alerts SET state = ?, attempts = attempts + 1, last_error = ?, delivered_at = ? WHERE id = ?`,
+    rolled,
+    outcome.error ?? null,
+    rolled === "delivered" ? now : null,
+    d.alertId,
+  );
+}
+
+/** POSTs one delivery; never throws (a failure is an outcome). */
+export async function attemptDelivery(
+  d: DueDelivery,
+  secret: string | null,
+  environment: "production" | "development" | "test",
+): Promise<{ ok: boolean; error?: string }> {
+  // Checked again at send time: a URL stored before a rule tightened must not be called.
+  const problem = webhookUrlProblem(d.url, environment);
+  if (problem) return { ok: false, error: `refused URL: ${problem}` };
+  const fields = JSON.parse(d.payload) as AlertFields;
+  const body = alertBody(fields);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "user-agent": "budget-guard-alerts/1",
+    "x-budget-alert-id": fields.id,
+  };
+  if (secret) headers["x-budget-signature"] = await signBody(body, secret);
+  try {
+    const res = await fetch(d.url, { method: "POST", headers, body, signal: AbortSignal.timeout(10_000) });
+    await res.body?.cancel();
+    return res.ok ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.name : "network error" };
+  }
+}
+
+/** Spike and burn-rate checks on the tenant's spend; returns true when a spike was found. */
+export function anomalyCheck(c: { store: LedgerStore; tenantId: string; cfg: TenantConfig; now: number }): boolean {
+  const hourly = c.store.hours(hourOf(c.now) - SPIKE_DEFAULTS.trailingHours * 3_600_000);
+  const spike = detectSpike(hourly, c.now, { ...SPIKE_DEFAULTS, floorMicros: Math.round(c.cfg.spikeFloorUsd * 1_000_000) });
+  if (spike) {
+    queueAlert({
+      store: c.store,
+      tenantId: c.tenantId,
+      kind: "spend_spike",
+      scope: "tenant",
+      win: `hour:${isoSeconds(spike.hour)}`,
+      window: "hour",
+      threshold: SPIKE_DEFAULTS.factor,
+      spent: spike.lastHour,
+      limit: null,
+      resetAt: null,
+      now: c.now,
+      detail: `$${toUsd(spike.lastHour).toFixed(2)} in the last hour, ${Number.isFinite(spike.ratio) ? `${spike.ratio.toFixed(1)}×` : "far above"} the 7-day hourly average of $${toUsd(spike.trailingAverage).toFixed(4)}`,
+    });
+  }
+  const monthlyLimit = c.cfg.limits.monthly;
+  if (monthlyLimit !== undefined && monthlyLimit !== null) {
+    const w = windowsAt(c.now, c.cfg.timezone).monthly;
+    const spent = c.store.counterRows("tenant", w.key)[0]?.spent ?? 0;
+    const limit = Math.round(monthlyLimit * 1_000_000);
+    const f = forecastExhaustion(spent, limit, w.startsAt, w.resetAt, c.now);
+    if (f) {
+      queueAlert({
+        store: c.store,
+        tenantId: c.tenantId,
+        kind: "burn_forecast",
+        scope: "tenant",
+        win: w.key,
+        window: "monthly",
+        threshold: 0,
+        spent,
+        limit,
+        resetAt: w.resetAt,
+        now: c.now,
+        detail: isoSeconds(f.exhaustedAt).slice(0, 10),
+      });
+    }
+  }
+  return spike !== null;
+}
