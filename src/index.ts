@@ -3,6 +3,7 @@ import { app } from "./app";
 import { scheduled } from "./cron";
 import type { Env } from "./env";
 
+export { GlobalLedger } from "./global/global-ledger";
 export { TenantDirectory } from "./directory/tenant-directory";
 export { TenantLedger } from "./ledger/tenant-ledger";
 

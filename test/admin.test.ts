@@ -359,6 +359,8 @@ describe("OpenAPI document", () => {
         "PUT /tenants/{t}/features/{f}",
         "PUT /tenants/{t}/users/{u}",
         "POST /tenants/{t}/unfreeze",
+        "GET /global",
+        "PUT /global",
       ].sort(),
     );
     expect(JSON.stringify(doc.paths["/tenants/{t}"])).toContain("softLimitPct");

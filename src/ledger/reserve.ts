@@ -6,6 +6,7 @@
  */
 import { decide, tokensCost } from "../budget/policy";
 import type { TenantConfig } from "../budget/tenant-config";
+import type { ScopeWindow } from "../budget/types";
 import { isoSeconds, windowsAt } from "../budget/windows";
 import { lookupModel, ratesOf, resolvePrice, usageCost, type Rates } from "../pricing/cost";
 import { hourOf } from "../alerts/detect";
@@ -31,10 +32,17 @@ export interface ReserveContext {
   /** Output tokens to reserve for an uncapped request (learned per model). */
   expectedOutput: (model: string, modelMax: number) => number;
   ttlMs: number;
+  /** The global scope as the tenant's lease sees it, or null when no global limit applies. */
+  global: ScopeWindow | null;
+  /** True when a block at the global scope is worth retrying with a bigger lease. */
+  canGrowLease: boolean;
 }
 
+/** The transaction's outcome: a result for the worker, or "ask the GlobalLedger for more, then retry". */
+export type ReserveTxResult = ReserveResult | { status: "global_short"; needed: number };
+
 /** Prices, checks every scope and reserves in all of them, or blocks. */
-export function reserveTx(c: ReserveContext): ReserveResult {
+export function reserveTx(c: ReserveContext): ReserveTxResult {
   const cfg = c.config;
   const { req, who, now } = c;
   const primaryPrice = resolvePrice(req.model, cfg.prices);
@@ -67,6 +75,7 @@ export function reserveTx(c: ReserveContext): ReserveResult {
     [windows.daily.key, windows.monthly.key],
   );
   const states = windowStates(scopes, windows, counters);
+  if (c.global) states.push(c.global);
 
   const decision = decide({
     windows: states,
@@ -85,6 +94,11 @@ export function reserveTx(c: ReserveContext): ReserveResult {
   // The fast bound over-counts; where that changes the outcome, ask for an exact count first.
   if (!req.inputExact && (decision.action === "block" || (decision.action === "allow" && decision.clamped))) {
     return { status: "recount" };
+  }
+
+  if (decision.action === "block" && decision.blocking.scope.kind === "global" && c.canGrowLease) {
+    // Only the lease is short, not the tenant: no alert, no final message, just ask for more.
+    return { status: "global_short", needed: decision.needed };
   }
 
   if (decision.action === "block") {

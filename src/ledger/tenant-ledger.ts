@@ -13,6 +13,8 @@ import { windowsAt } from "../budget/windows";
 import { DIRECTORY_NAME } from "../directory/tenant-directory";
 import { anomalyCheck, attemptDelivery, dueDeliveries, nextDeliveryAt, planDeliveries, recordAttempt, type Destination } from "./alerts";
 import { closeWindowsTx, nextCloseAt, type CloseResult } from "./close";
+import { GLOBAL_NAME } from "../global/global-ledger";
+import { GlobalLeaseHolder } from "./global-lease";
 import { LedgerBase } from "./ledger-base";
 import { attribute, releaseTx, reserveTx, settleTx } from "./reserve";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
@@ -38,6 +40,7 @@ export interface TickResult {
 /** The per-tenant ledger. */
 export class TenantLedger extends LedgerBase {
   private anomalyDueAt: number | null = null;
+  private lease: GlobalLeaseHolder | null = null;
 
   // ---- the hot path ------------------------------------------------------
 
@@ -60,24 +63,71 @@ export class TenantLedger extends LedgerBase {
     const who = attribute(auth.key, req);
     if ("denied" in who) return who.denied;
 
-    const result = this.ctx.storage.transactionSync(() =>
-      reserveTx({
-        store: this.store,
-        tenantId: tenant.tenantId,
-        config: tenant.config,
-        who,
-        req,
-        now,
-        expectedOutput: (model, max) => this.expectedOutput(model, max),
-        ttlMs: req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain,
-      }),
-    );
+    const holder = this.globalHolder(tenant.tenantId);
+    await holder.ensure(now);
+    const ttlMs = req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain;
+    const attempt = (canGrowLease: boolean) =>
+      this.ctx.storage.transactionSync(() => {
+        const view = holder.view();
+        const r = reserveTx({
+          store: this.store,
+          tenantId: tenant.tenantId,
+          config: tenant.config,
+          who,
+          req,
+          now,
+          expectedOutput: (model, max) => this.expectedOutput(model, max),
+          ttlMs,
+          global: view.kind === "window" ? view.window : null,
+          canGrowLease,
+        });
+        // Spend from the lease in the same synchronous turn as the decision: no other reserve can interleave.
+        if (r.status === "allowed") holder.consume(r.reservationId, r.amount, now);
+        return r;
+      });
+
+    const view = holder.view();
+    if (view.kind === "blocked") {
+      return {
+        status: "denied",
+        httpStatus: 429,
+        code: "global_blocked",
+        message: "The operator has paused all LLM traffic through this guard.",
+      };
+    }
+    if (view.kind === "unavailable") {
+      return {
+        status: "denied",
+        httpStatus: 503,
+        code: "global_ledger_unavailable",
+        message: "The global budget could not be checked, so the call was not made. Retry shortly.",
+      };
+    }
+    let result = attempt(true);
+    if (result.status === "global_short") {
+      await holder.acquire(now, result.needed);
+      result = attempt(false);
+    }
+    if (result.status === "global_short") throw new Error("unreachable: lease growth not allowed on retry");
 
     if (result.status === "allowed") {
-      await this.scheduleAlarm(now + (req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain));
+      await this.scheduleAlarm(now + ttlMs);
+      // Top the lease up before it runs out, off this request's path.
+      if (holder.low()) void holder.acquire(now, 0);
     }
     await this.afterAlerts(now);
     return result;
+  }
+
+  /** The GlobalLedger pulls this tenant's lease back; returns what was unspent. */
+  revokeGlobalLease(leaseId: string): number {
+    const t = this.tenant();
+    return t ? this.globalHolder(t.tenantId).revoke(leaseId) : 0;
+  }
+
+  private globalHolder(tenantId: string): GlobalLeaseHolder {
+    if (!this.lease) this.lease = new GlobalLeaseHolder(tenantId, () => this.env.GLOBAL_LEDGER.getByName(GLOBAL_NAME));
+    return this.lease;
   }
 
   /** Settles a reservation at the provider-reported cost; a duplicate changes nothing. */
@@ -89,6 +139,9 @@ export class TenantLedger extends LedgerBase {
       if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
       const cost = settleTx(this.store, r, req, now);
       if (req.outcome === "ok") this.learnOutput(r.model, req.usage.outputTokens);
+      if (r.state === "open") this.lease?.refund(r.id, r.amount - cost);
+      // An expired reservation already gave its hold back to the lease; its late cost is still owed to it.
+      else this.lease?.consume(`late:${r.id}`, cost, now);
       return { applied: true, cost, state: "settled" };
     });
     // Spend moved: look for a spike or a burn-rate problem soon (at most every few minutes).
@@ -104,6 +157,7 @@ export class TenantLedger extends LedgerBase {
       if (!r) return { applied: false, cost: 0, state: "unknown" };
       if (r.state !== "open") return { applied: false, cost: r.cost ?? 0, state: r.state };
       releaseTx(this.store, r, "released", now);
+      this.lease?.refund(r.id, r.amount);
       return { applied: true, cost: 0, state: "released" };
     });
   }
@@ -125,6 +179,7 @@ export class TenantLedger extends LedgerBase {
     this.ctx.storage.transactionSync(() => {
       for (const r of this.store.expiredOpen(now, EXPIRE_BATCH)) {
         releaseTx(this.store, r, "expired", now);
+        this.lease?.refund(r.id, r.amount);
         expired += 1;
       }
       if (tenant) closed = closeWindowsTx(this.store, now, tenant.config.timezone, this.retention());
@@ -139,6 +194,7 @@ export class TenantLedger extends LedgerBase {
         this.tenantCache = undefined;
       }
     }
+    await this.lease?.returnIfDue(now);
     const delivered = await this.deliver(now);
     await this.rearm(now);
     const pendingDeliveries = nextDeliveryAt(this.store) !== null;

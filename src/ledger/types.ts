@@ -77,7 +77,7 @@ export type ReserveResult =
       position: BudgetPosition;
     }
   | { status: "recount" }
-  | { status: "denied"; httpStatus: 400 | 401 | 403 | 429; code: string; message: string };
+  | { status: "denied"; httpStatus: 400 | 401 | 403 | 429 | 503; code: string; message: string };
 
 /** How a call ended, for settlement. */
 export interface SettleRequest {

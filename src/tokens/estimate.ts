@@ -23,8 +23,9 @@
  * both real encoders on a categorised corpus, generated pathological inputs and fast-check.
  */
 import {
-  KNOWN_LETTER_PIECES,
+  KNOWN_OTHER_PIECES,
   KNOWN_SYMBOL_PIECES,
+  KNOWN_WORD_STEMS,
   LEAD_WEIGHTS_64,
   LETTER_PAIR_WEIGHTS_64,
   NON_ASCII_RLE,
@@ -52,7 +53,7 @@ const NA_SPACE = 2;
 /** Cost of one more same-character whitespace in a run, from the table; kept for clarity. */
 const TRANSITION = UNIT; // any change of whitespace character may start a new token
 const CR_LF = 0; // "\r\n" is one token in both encodings
-const LF_CR = UNIT / 2; // "\r\n\r\n..." costs at most 1/4 token per pair; 1/2 leaves room
+const LF_CR = UNIT; // an isolated "\n\r" is 2 tokens
 
 interface Tables {
   ascii: Uint8Array; // 128 classes
@@ -116,12 +117,23 @@ function init(): Tables {
 
   const known = new Set<number>();
   const tier2 = new Set<number>();
-  for (const entry of KNOWN_LETTER_PIECES.split("\n")) {
+  for (const entry of KNOWN_OTHER_PIECES.split("\n")) {
     const isTier2 = entry.endsWith("+");
-    const end = isTier2 ? entry.length - 1 : entry.length;
-    const key = keyOfString(entry, 0, end);
+    const key = keyOfString(entry, 0, isTier2 ? entry.length - 1 : entry.length);
     known.add(key);
     if (isTier2) tier2.add(key);
+  }
+  // Stems: flags char, then the lowercase word; see estimate-data.ts for the bits.
+  for (const entry of KNOWN_WORD_STEMS.split("\n")) {
+    const bits = entry.charCodeAt(0) - 0x40;
+    const lower = entry.slice(1);
+    const capital = lower.charAt(0).toUpperCase() + lower.slice(1);
+    if (bits & 1) known.add(keyOfString(" " + lower, 0, lower.length + 1));
+    if (bits & 2) known.add(keyOfString(lower, 0, lower.length));
+    if (bits & 4) known.add(keyOfString(" " + capital, 0, capital.length + 1));
+    if (bits & 8) known.add(keyOfString(capital, 0, capital.length));
+    if (bits & 16) tier2.add(keyOfString(lower, 0, lower.length));
+    if (bits & 32) tier2.add(keyOfString(capital, 0, capital.length));
   }
   for (const entry of KNOWN_SYMBOL_PIECES) known.add(keyOfString(entry, 0, entry.length));
 
