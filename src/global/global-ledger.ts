@@ -149,7 +149,10 @@ export class GlobalLedger extends DurableObject<Env> {
     });
     const expiresAt = now + LEASE_TTL_MS;
     let id: string;
-    if (reuse) {
+    if (!reuse && grant === 0) {
+      // Nothing to lend: no lease row, the tenant blocks at the global scope and asks again later.
+      id = "";
+    } else if (reuse) {
       id = reuse.id;
       this.ctx.storage.sql.exec(`UPDATE leases SET granted = granted + ?, expires_at = ? WHERE id = ?`, grant, expiresAt, id);
     } else {
@@ -164,7 +167,7 @@ export class GlobalLedger extends DurableObject<Env> {
         expiresAt,
       );
     }
-    void this.ctx.storage.setAlarm(expiresAt + GRACE_MS);
+    if (id) void this.ctx.storage.setAlarm(expiresAt + GRACE_MS);
     return {
       kind: "lease",
       leaseId: id,

@@ -24,8 +24,9 @@ export interface LeaseSizing {
 /** The grant: never more than the headroom (so committed + outstanding ≤ limit), zero when none is left. */
 export function leaseSize(s: LeaseSizing): number {
   if (s.headroom <= 0) return 0;
-  // Enough for two lease lifetimes at the tenant's pace, but no more than a fair share of what is left.
-  const byRate = Math.ceil(s.ratePerSec * s.ttlSec * 2);
+  // Enough for two lease lifetimes at the tenant's pace (at least a starter 1% of the cap, so a new
+  // tenant does not come back on its second request), but no more than a fair share of what is left.
+  const byRate = Math.max(Math.ceil(s.ratePerSec * s.ttlSec * 2), Math.ceil(s.cap / 100));
   const fairShare = Math.floor(s.headroom / (2 * (s.holders + 1)));
   const target = Math.min(s.cap, Math.max(s.want, Math.min(byRate, fairShare)));
   return Math.max(0, Math.min(s.headroom, target));

@@ -51,20 +51,36 @@ export class GlobalLeaseHolder {
 
   /** Refreshes the lease if it is missing, stale or of an ended day; one call at a time. */
   async ensure(now: number, want = 0): Promise<void> {
+    if (!this.fresh(now, want)) await this.acquire(now, want);
+  }
+
+  /** Whether the current state can answer a reserve that needs `want` without asking the GlobalLedger. */
+  private fresh(now: number, want: number): boolean {
     const s = this.state;
-    const day = windowsAt(now, "UTC").daily.key;
-    const fresh =
-      s.kind === "unlimited" || s.kind === "blocked" || s.kind === "unavailable"
-        ? s.until > now
-        : s.kind === "lease"
-          ? s.expiresAt - RETURN_BEFORE_EXPIRY_MS > now && s.day === day && (s.available >= want || s.exhaustedUntil > now)
-          : false;
-    if (!fresh) await this.acquire(now, want);
+    switch (s.kind) {
+      case "unlimited":
+      case "blocked":
+      case "unavailable":
+        return s.until > now;
+      case "lease":
+        return (
+          s.expiresAt - RETURN_BEFORE_EXPIRY_MS > now &&
+          s.day === windowsAt(now, "UTC").daily.key &&
+          (s.available >= want || s.exhaustedUntil > now)
+        );
+      case "unknown":
+        return false;
+    }
   }
 
   /** Asks for (more) global budget: extends the current lease, or starts a new one. */
   async acquire(now: number, want: number): Promise<void> {
-    if (this.inflight) return this.inflight;
+    // One call at a time; a caller that needed more than the call in flight got asks again after it.
+    if (this.inflight) {
+      while (this.inflight) await this.inflight;
+      // The call we waited for may have brought enough already.
+      if (this.fresh(now, want) && (want > 0 || this.state.kind !== "lease" || !this.low())) return;
+    }
     const s = this.state;
     this.inflight = (async () => {
       let grant: LeaseGrant;

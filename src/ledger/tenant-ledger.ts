@@ -104,9 +104,9 @@ export class TenantLedger extends LedgerBase {
       };
     }
     let result = attempt(true);
-    if (result.status === "global_short") {
+    for (let tries = 0; result.status === "global_short" && tries < 3; tries++) {
       await holder.acquire(now, result.needed);
-      result = attempt(false);
+      result = attempt(tries < 2);
     }
     if (result.status === "global_short") throw new Error("unreachable: lease growth not allowed on retry");
 
