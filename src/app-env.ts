@@ -1,5 +1,6 @@
 import type { Config } from "./config";
 import type { Env } from "./env";
+import type { RequestLog } from "./proxy/request-log";
 
 /** Who is calling the admin API. */
 export type Actor = { kind: "operator" } | { kind: "tenant_admin"; tenantId: string; keyId: string };
@@ -11,5 +12,7 @@ export interface AppEnv {
     requestId: string;
     config: Config;
     actor: Actor;
+    /** The LLM request's log line, emitted once (by onError when the request fails). */
+    log: RequestLog;
   };
 }

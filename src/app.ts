@@ -64,6 +64,7 @@ app.onError((err, c) => {
       details: undefined,
     });
   }
+  c.get("log")?.emit({ status, decision: status >= 500 ? "error" : undefined, code: err instanceof ApiError ? err.code : undefined });
   const res = c.json(body, status);
   for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
   const requestId = c.get("requestId");

@@ -44,6 +44,22 @@ const configSchema = z.object({
   ALERT_WEBHOOK: z.string().url().optional(),
   /** HMAC secret for the operator's webhook (a secret, not a var). */
   ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Operator opt-in: when the ledger cannot be reached, forward unmetered (and log each such request loudly). */
+  FAIL_OPEN: flag.default(false),
+  /** Operator opt-in: include prompts and completions in the request log. */
+  LOG_PROMPTS: flag.default(false),
+  /** Upstream timeout for a non-streaming call, ms (default 2 minutes). */
+  UPSTREAM_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 60_000),
+  /** Upstream timeout for a whole stream, ms (default 10 minutes). */
+  UPSTREAM_STREAM_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
   /** Largest request body accepted, in bytes (413 above it). */
   MAX_BODY_BYTES: z.coerce
     .number()

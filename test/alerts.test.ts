@@ -130,6 +130,7 @@ describe("alert delivery", () => {
       inputTokens: 600,
       inputExact: true,
       requestedMaxTokens: 1,
+      idempotent: false,
       finalMessageEligible: false,
       streaming: false,
     });

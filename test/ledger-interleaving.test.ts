@@ -72,6 +72,7 @@ describe("ledger interleavings", () => {
                   inputTokens: o.input,
                   inputExact: true,
                   requestedMaxTokens: o.cap,
+                  idempotent: false,
                   finalMessageEligible: false,
                   streaming: false,
                 });

@@ -142,6 +142,7 @@ describe("walking skeleton", () => {
       inputTokens: 100,
       inputExact: true,
       requestedMaxTokens: 100,
+      idempotent: false,
       finalMessageEligible: true,
       streaming: false,
     });

@@ -46,6 +46,12 @@ export function adminAuth(opts: AdminAuthOptions = {}): MiddlewareHandler<AppEnv
     const parsed = parseKey(credential);
     if (!parsed) throw unauthorized();
     const principal = await c.env.TENANT_LEDGER.getByName(parsed.tenantId).whoami(await sha256Hex(credential));
+    if (principal === "throttled") {
+      throw new ApiError(429, "Too many failed authentication attempts for this tenant; try again in a minute.", {
+        code: "too_many_auth_failures",
+        headers: { "Retry-After": "60" },
+      });
+    }
     if (!principal) throw unauthorized();
     if (principal.role !== "admin") throw forbidden("Only tenant admin keys and the operator may use the admin API.");
     if (operatorOnly) throw forbidden("Only the operator may do this.");

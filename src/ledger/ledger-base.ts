@@ -19,9 +19,13 @@ import { reviewReport, usageReport, type UsageQuery, type UsageReport } from "./
 import { keyInfo } from "./reserve";
 import { migrate } from "./schema";
 import { LedgerStore, type KeyRow, type TenantRow } from "./store";
-import type { AlertInfo, AuditEntry, KeyInfo, Principal } from "./types";
+import type { AlertInfo, AuditEntry, KeyInfo, Principal, ReserveResult } from "./types";
 
-type AuthResult = { ok: true; key: KeyRow } | { ok: false };
+type AuthResult = { ok: true; key: KeyRow } | { ok: false; throttled: boolean };
+
+/** More failed authentications than this per tenant object and minute are refused with a 429. */
+const AUTH_FAILURES_ALLOWED = 20;
+const AUTH_WINDOW_MS = 60_000;
 
 /**
  * The TenantLedger's storage, caches, configuration, keys and reports: the
@@ -34,6 +38,7 @@ export abstract class LedgerBase extends DurableObject<Env> {
   protected readonly keyCache = new Map<string, KeyRow>();
   protected readonly outputSamples = new Map<string, number[]>();
   protected alarmAt: number | null = null;
+  private readonly authFailures: number[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -189,21 +194,34 @@ export abstract class LedgerBase extends DurableObject<Env> {
 
   /** Verifies a key hash: who it is, or null. Cached in memory; revocation evicts. */
   protected authenticate(keyHash: string, now: number): AuthResult {
-    if (!this.tenant()) return { ok: false };
-    let row = this.keyCache.get(keyHash);
-    if (!row) {
-      row = this.store.keyByHash(keyHash);
-      if (!row) return { ok: false };
-      this.keyCache.set(keyHash, row);
+    const row = this.tenant() ? (this.keyCache.get(keyHash) ?? this.store.keyByHash(keyHash)) : undefined;
+    if (row) this.keyCache.set(keyHash, row);
+    if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) {
+      // Failures are counted here, per tenant object: a guessing attack on one tenant's prefix is
+      // refused without any global hot spot, and valid keys are never locked out (they are checked first).
+      this.authFailures.push(now);
+      while ((this.authFailures[0] ?? now) < now - AUTH_WINDOW_MS) this.authFailures.shift();
+      return { ok: false, throttled: this.authFailures.length > AUTH_FAILURES_ALLOWED };
     }
-    if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return { ok: false };
     return { ok: true, key: row };
   }
 
+  /** The denial for a failed authentication. */
+  protected authDenied(a: { throttled: boolean }): Extract<ReserveResult, { status: "denied" }> {
+    return a.throttled
+      ? {
+          status: "denied",
+          httpStatus: 429,
+          code: "too_many_auth_failures",
+          message: "Too many failed authentication attempts for this tenant; try again in a minute.",
+        }
+      : { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+  }
+
   /** The principal behind a key hash, for the admin API's role checks. */
-  whoami(keyHash: string): Principal | null {
+  whoami(keyHash: string): Principal | "throttled" | null {
     const a = this.authenticate(keyHash, Date.now());
-    if (!a.ok) return null;
+    if (!a.ok) return a.throttled ? "throttled" : null;
     return { keyId: a.key.id, role: a.key.role, userId: a.key.user_id, feature: a.key.feature };
   }
 

@@ -141,6 +141,10 @@ export const MIGRATIONS: readonly Step[][] = [
     addColumn("tenant", "frozen_at", "INTEGER"),
     addColumn("tenant", "frozen_reason", "TEXT"),
   ],
+  // v4: answers kept for Idempotency-Key retries (non-streaming, up to 512 KiB, a week).
+  [
+    `CREATE TABLE IF NOT EXISTS replays (id TEXT PRIMARY KEY, status INTEGER NOT NULL, content_type TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL)`,
+  ],
 ];
 
 /** The version this code expects. */

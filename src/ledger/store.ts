@@ -269,6 +269,8 @@ export class LedgerStore {
     n += this.run(`DELETE FROM history WHERE win LIKE 'day:%' AND win < ?`, p.oldestDay);
     n += this.run(`DELETE FROM history WHERE win LIKE 'month:%' AND win < ?`, p.oldestMonth);
     n += this.run(`DELETE FROM hourly WHERE hour < ?`, p.hourlyCutoff);
+    // Idempotent replays only need to outlive client retries.
+    n += this.run(`DELETE FROM replays WHERE at < ?`, p.hourlyCutoff);
     n += this.run(`DELETE FROM final_notices WHERE at < ?`, p.detailCutoff);
     n += this.run(
       `DELETE FROM deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < ? AND state IN ('delivered', 'failed', 'no_destination'))`,
@@ -353,6 +355,25 @@ export class LedgerStore {
   nextExpiry(): number | null {
     const r = this.first<{ t: number | null }>(`SELECT MIN(expires_at) AS t FROM reservations WHERE state = 'open'`);
     return r?.t ?? null;
+  }
+
+  replay(id: string): { status: number; contentType: string; body: string } | undefined {
+    const r = this.first<{ status: number; content_type: string; body: string }>(
+      `SELECT status, content_type, body FROM replays WHERE id = ?`,
+      id,
+    );
+    return r ? { status: r.status, contentType: r.content_type, body: r.body } : undefined;
+  }
+
+  saveReplay(id: string, r: { status: number; contentType: string; body: string }, now: number): void {
+    this.run(
+      `INSERT INTO replays (id, status, content_type, body, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      id,
+      r.status,
+      r.contentType,
+      r.body,
+      now,
+    );
   }
 
   /** Set when an alert was queued since the object last planned deliveries. */

@@ -48,9 +48,13 @@ export class TenantLedger extends LedgerBase {
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
     const now = Date.now();
     const auth = this.authenticate(req.keyHash, now);
-    if (!auth.ok) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+    if (!auth.ok) return this.authDenied(auth);
     const tenant = this.tenant();
-    if (!tenant) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+    if (!tenant) return this.authDenied({ throttled: false });
+    if (req.idempotent) {
+      const dup = this.duplicate(req.requestId);
+      if (dup) return dup;
+    }
     if (tenant.frozen) {
       return {
         status: "denied",
@@ -119,6 +123,22 @@ export class TenantLedger extends LedgerBase {
     return result;
   }
 
+  /**
+   * A retry of a request with the same Idempotency-Key: the cached answer if it
+   * completed, a conflict while it runs; a retry after an upstream failure
+   * (released, nothing spent) runs again.
+   */
+  private duplicate(id: string): ReserveResult | null {
+    const r = this.store.reservation(id);
+    if (!r) return null;
+    if (r.state === "released") {
+      this.store.run(`DELETE FROM reservations WHERE id = ?`, id);
+      return null;
+    }
+    const replay = r.state === "settled" ? (this.store.replay(id) ?? null) : null;
+    return { status: "duplicate", state: r.state, replay };
+  }
+
   /** The GlobalLedger pulls this tenant's lease back; returns what was unspent. */
   revokeGlobalLease(leaseId: string): number {
     const t = this.tenant();
@@ -138,6 +158,7 @@ export class TenantLedger extends LedgerBase {
       if (!r) return { applied: false, cost: 0, state: "unknown" };
       if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
       const cost = settleTx(this.store, r, req, now);
+      if (req.replay) this.store.saveReplay(r.id, req.replay, now);
       if (req.outcome === "ok") this.learnOutput(r.model, req.usage.outputTokens);
       if (r.state === "open") this.lease?.refund(r.id, r.amount - cost);
       // An expired reservation already gave its hold back to the lease; its late cost is still owed to it.
@@ -309,7 +330,8 @@ export class TenantLedger extends LedgerBase {
     const now = Date.now();
     const auth = this.authenticate(keyHash, now);
     const tenant = this.tenant();
-    if (!auth.ok || !tenant) return { status: "denied", httpStatus: 401, code: "invalid_api_key", message: "Invalid API key." };
+    if (!auth.ok) return this.authDenied(auth);
+    if (!tenant) return this.authDenied({ throttled: false });
     const who = attribute(auth.key, { userId, feature });
     if ("denied" in who) return who.denied;
     const scopes = scopesFor({

@@ -27,6 +27,8 @@ export interface ReserveRequest {
   inputExact: boolean;
   /** The client's output cap, if any. */
   requestedMaxTokens: number | null;
+  /** The request id derives from the client's Idempotency-Key: a second reserve with it is a retry. */
+  idempotent: boolean;
   /** Whether a block may be answered with the one free final message (chat routes). */
   finalMessageEligible: boolean;
   streaming: boolean;
@@ -77,7 +79,15 @@ export type ReserveResult =
       position: BudgetPosition;
     }
   | { status: "recount" }
+  | { status: "duplicate"; state: string; replay: Replay | null }
   | { status: "denied"; httpStatus: 400 | 401 | 403 | 429 | 503; code: string; message: string };
+
+/** A completed answer kept for Idempotency-Key retries. */
+export interface Replay {
+  status: number;
+  contentType: string;
+  body: string;
+}
 
 /** How a call ended, for settlement. */
 export interface SettleRequest {
@@ -85,6 +95,8 @@ export interface SettleRequest {
   usage: Usage;
   /** `ok`, `estimated` (usage missing: settled on counted tokens), `partial` (stream cut). */
   outcome: "ok" | "estimated" | "partial";
+  /** For idempotent non-streaming calls: the answer, replayed to a retry instead of calling again. */
+  replay?: Replay;
 }
 
 /** Settlement result; `applied` is false for a duplicate. */

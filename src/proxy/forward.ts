@@ -1,0 +1,157 @@
+/**
+ * The second half of the pipeline: send the (possibly degraded or clamped)
+ * call upstream, pass the answer through, and settle the reservation from the
+ * provider's usage, or release it when nothing was spent. Settlement runs in
+ * `waitUntil`, after the response, and is idempotent per request id.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import type { Replay, SettleRequest } from "../ledger/types";
+import type { TenantLedger } from "../ledger/tenant-ledger";
+import type { Usage } from "../pricing/cost";
+import { exactInputTokens, type InputPieces } from "../tokens/inputs";
+import { countTokensExact } from "../tokens/exact";
+import { serverTiming } from "./budget-headers";
+import { DIALECT_USAGE, type ModelRoute } from "./providers/registry";
+import { ProviderUnavailable, ROUTE_DIALECT } from "./providers/types";
+import type { RequestLog } from "./request-log";
+import type { Body, RouteSpec } from "./routes/spec";
+import { trackStream } from "./sse";
+
+/** Idempotent answers larger than this are not kept for replay. */
+const MAX_REPLAY_BYTES = 512 * 1024;
+
+/** Everything the forward step needs. */
+export interface ForwardOptions {
+  c: Context<AppEnv>;
+  spec: RouteSpec;
+  target: ModelRoute;
+  body: Body;
+  stream: boolean;
+  /** The client asked for OpenAI's usage chunk itself. */
+  clientWantsUsage: boolean;
+  pieces: InputPieces;
+  /** Null when forwarding unmetered (FAIL_OPEN with the ledger down). */
+  ledger: { stub: DurableObjectStub<TenantLedger>; reservationId: string; idempotent: boolean } | null;
+  headers: Headers;
+  started: number;
+  ledgerMs: number;
+  log: RequestLog;
+}
+
+/** Sends the call upstream and returns the client's response; settlement is scheduled, not awaited. */
+export async function forward(o: ForwardOptions): Promise<Response> {
+  const { c, spec, target, stream, ledger, headers, log } = o;
+  const config = c.get("config");
+  const settle = (usage: Usage, outcome: SettleRequest["outcome"], replay?: Replay) => {
+    log.set({
+      inputTokens: usage.inputTokens + usage.cachedInputTokens + usage.cacheWriteTokens,
+      outputTokens: usage.outputTokens,
+      settlement: outcome,
+    });
+    if (!ledger) return Promise.resolve(log.emit());
+    return ledger.stub
+      .settle({ reservationId: ledger.reservationId, usage, outcome, replay })
+      .then((r) => log.emit({ settledUsd: r.cost / 1_000_000 }))
+      .catch((err: unknown) => {
+        console.error(JSON.stringify({ level: "error", msg: "settlement failed", requestId: ledger.reservationId, error: String(err) }));
+        log.emit({ settlement: "failed" });
+      });
+  };
+  const release = (why: string) => {
+    log.set({ settlement: why });
+    if (!ledger) return log.emit();
+    c.executionCtx.waitUntil(
+      ledger.stub
+        .release(ledger.reservationId)
+        .catch(() => undefined)
+        .finally(() => log.emit()),
+    );
+  };
+
+  const upstreamStarted = performance.now();
+  let upstream: Response;
+  try {
+    upstream = await target.provider.send(
+      {
+        route: spec.route,
+        model: target.upstreamModel,
+        body: o.body,
+        stream,
+        clientHeaders: c.req.raw.headers,
+        signal: AbortSignal.timeout(stream ? config.UPSTREAM_STREAM_TIMEOUT_MS : config.UPSTREAM_TIMEOUT_MS),
+      },
+      config,
+    );
+  } catch (err) {
+    // Nothing reached a provider that could bill it: the hold goes back.
+    release("released");
+    if (err instanceof ProviderUnavailable) {
+      console.error(JSON.stringify({ level: "error", msg: err.message, requestId: c.get("requestId") }));
+      throw new ApiError(503, `The provider for "${String(o.body.model)}" is not configured on this guard.`, {
+        code: "provider_unavailable",
+      });
+    }
+    if (err instanceof DOMException && err.name === "TimeoutError") {
+      throw new ApiError(504, "The upstream provider did not answer in time.", { code: "upstream_timeout" });
+    }
+    throw new ApiError(502, "The upstream provider could not be reached.", { code: "upstream_unreachable" });
+  }
+  const upstreamMs = performance.now() - upstreamStarted;
+  const guardMs = upstreamStarted - o.started - o.ledgerMs;
+  log.set({ status: upstream.status, guardMs: round(guardMs), ledgerMs: round(o.ledgerMs), upstreamMs: round(upstreamMs) });
+  headers.set("Server-Timing", serverTiming({ guard: guardMs, ledger: o.ledgerMs, upstream: upstreamMs }));
+  headers.set("content-type", upstream.headers.get("content-type") ?? "application/json");
+  const upstreamId = upstream.headers.get("x-request-id") ?? upstream.headers.get("request-id");
+  if (upstreamId) headers.set("x-upstream-request-id", upstreamId);
+
+  if (!upstream.ok) {
+    // Upstream errors cost nothing: give the hold back and pass the provider's error through.
+    release("released");
+    return new Response(upstream.body, { status: upstream.status, headers });
+  }
+
+  const dialect = DIALECT_USAGE[ROUTE_DIALECT[spec.route]];
+  const countedEstimate = async (generated: string): Promise<Usage> => ({
+    inputTokens: await exactInputTokens(o.pieces, target.encoding),
+    cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: await countTokensExact(generated, target.encoding === "claude_approx" ? "cl100k_base" : target.encoding),
+  });
+
+  if (stream && upstream.body) {
+    const tracker = dialect.tracker(spec.route, { hideUsageChunk: !o.clientWantsUsage });
+    const tracked = trackStream(upstream.body, tracker);
+    c.executionCtx.waitUntil(
+      tracked.done.then(async (end) => {
+        log.text("completion", tracker.generatedText());
+        const usage = tracker.usage();
+        if (usage && end === "complete") return settle(usage, "ok");
+        // Cut short (client gone, upstream broke or timed out): charge what was streamed.
+        return settle(usage ?? (await countedEstimate(tracker.generatedText())), "partial");
+      }),
+    );
+    return new Response(tracked.body, { status: upstream.status, headers });
+  }
+
+  const text = await upstream.text();
+  log.text("completion", text);
+  let usage: Usage | null = null;
+  try {
+    usage = dialect.fromJson(spec.route, JSON.parse(text));
+  } catch {
+    usage = null;
+  }
+  const replay =
+    ledger?.idempotent && text.length <= MAX_REPLAY_BYTES
+      ? { status: upstream.status, contentType: headers.get("content-type") ?? "application/json", body: text }
+      : undefined;
+  // No usage block (malformed or missing): charge a counted estimate, input plus the whole answer, never nothing.
+  c.executionCtx.waitUntil(usage ? settle(usage, "ok", replay) : countedEstimate(text).then((u) => settle(u, "estimated", replay)));
+  return new Response(text, { status: upstream.status, headers });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
