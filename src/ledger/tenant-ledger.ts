@@ -51,10 +51,7 @@ export class TenantLedger extends LedgerBase {
     if (!auth.ok) return this.authDenied(auth);
     const tenant = this.tenant();
     if (!tenant) return this.authDenied({ throttled: false });
-    if (req.idempotent) {
-      const dup = this.duplicate(req.requestId);
-      if (dup) return dup;
-    }
+
     if (tenant.frozen) {
       return {
         status: "denied",
@@ -72,6 +69,9 @@ export class TenantLedger extends LedgerBase {
     const ttlMs = req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain;
     const attempt = (canGrowLease: boolean) =>
       this.ctx.storage.transactionSync(() => {
+        // Checked inside the transaction: two concurrent retries cannot both pass it.
+        const dup = req.idempotent ? this.duplicate(req.requestId) : null;
+        if (dup) return dup;
         const view = holder.view();
         const r = reserveTx({
           store: this.store,

@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
+import type { Config } from "../config";
 import { ApiError } from "../errors";
 import type { Replay, SettleRequest } from "../ledger/types";
 import type { TenantLedger } from "../ledger/tenant-ledger";
@@ -107,9 +108,10 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   if (upstreamId) headers.set("x-upstream-request-id", upstreamId);
 
   if (!upstream.ok) {
-    // Upstream errors cost nothing: give the hold back and pass the provider's error through.
+    // Upstream errors cost nothing: give the hold back and pass the provider's error through,
+    // minus any provider credential it echoes (some APIs quote the key they were sent).
     release("released");
-    return new Response(upstream.body, { status: upstream.status, headers });
+    return new Response(redactSecrets(await upstream.text(), config), { status: upstream.status, headers });
   }
 
   const dialect = DIALECT_USAGE[ROUTE_DIALECT[spec.route]];
@@ -150,6 +152,16 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   // No usage block (malformed or missing): charge a counted estimate, input plus the whole answer, never nothing.
   c.executionCtx.waitUntil(usage ? settle(usage, "ok", replay) : countedEstimate(text).then((u) => settle(u, "estimated", replay)));
   return new Response(text, { status: upstream.status, headers });
+}
+
+/** Replaces every configured provider secret in `text`. */
+export function redactSecrets(text: string, config: Config): string {
+  let out = text;
+  for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ADMIN_TOKEN", ...config.PROVIDERS.map((p) => p.keySecret)]) {
+    const secret = config.secret(name);
+    if (secret && secret.length >= 8) out = out.split(secret).join("[redacted]");
+  }
+  return out;
 }
 
 function round(ms: number): number {

@@ -70,7 +70,7 @@ class MessagesTracker implements StreamTracker {
 export const anthropicUsage: DialectUsage = {
   fromJson(_route, body) {
     const u = obj(obj(body)?.usage);
-    return u && typeof u.input_tokens === "number" ? normalise(u) : null;
+    return u && typeof u.input_tokens === "number" && typeof u.output_tokens === "number" ? normalise(u) : null;
   },
   tracker() {
     return new MessagesTracker();

@@ -24,9 +24,14 @@ function normalise(route: RouteKind, u: Record<string, unknown>): Usage {
   };
 }
 
+/** A usage object whose counts are numbers; anything malformed reads as "no usage" and is settled on a counted estimate. */
 function usageField(v: unknown): Record<string, unknown> | null {
   const u = obj(v);
-  return u && (u.prompt_tokens !== undefined || u.input_tokens !== undefined) ? u : null;
+  if (!u) return null;
+  const num = (k: string) => typeof u[k] === "number" && Number.isFinite(u[k]);
+  if (num("input_tokens") && num("output_tokens")) return u;
+  if (num("prompt_tokens") && (num("completion_tokens") || u.completion_tokens === undefined)) return u;
+  return null;
 }
 
 class ChatTracker implements StreamTracker {
