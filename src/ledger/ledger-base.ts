@@ -110,6 +110,7 @@ export abstract class LedgerBase extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.keyCache.clear();
     this.outputSamples.clear();
+    this.store.clearCaches();
     this.tenantCache = null;
     this.alarmAt = null;
     // The object lives on (its id is the tenant's name): give it an empty schema for a re-created tenant.

@@ -8,6 +8,9 @@ import { tenantDefaults, type FeatureConfig, type TenantConfig, type UserConfig 
 
 type Binding = string | number | null;
 
+/** Entries of user and feature settings kept in memory. */
+const CACHE_LIMIT = 10_000;
+
 /** The tenant row as read. */
 export interface TenantRow {
   tenantId: string;
@@ -86,6 +89,9 @@ export interface CounterRow {
 
 /** The storage operations the ledger uses. */
 export class LedgerStore {
+  private readonly userCache = new Map<string, UserConfig | undefined>();
+  private readonly featureCache = new Map<string, FeatureConfig | undefined>();
+
   constructor(private readonly sql: SqlStorage) {}
 
   private rows<T>(query: string, ...b: Binding[]): T[] {
@@ -174,9 +180,13 @@ export class LedgerStore {
     );
   }
 
+  /** A user's settings; cached, since every reserve reads them and only the admin API writes them. */
   user(userId: string): UserConfig | undefined {
+    if (this.userCache.has(userId)) return this.userCache.get(userId);
     const r = this.first<{ config: string }>(`SELECT config FROM users WHERE user_id = ?`, userId);
-    return r ? (JSON.parse(r.config) as UserConfig) : undefined;
+    const config = r ? (JSON.parse(r.config) as UserConfig) : undefined;
+    this.remember(this.userCache, userId, config);
+    return config;
   }
 
   saveUser(userId: string, config: UserConfig, now: number): void {
@@ -187,11 +197,28 @@ export class LedgerStore {
       JSON.stringify(config),
       now,
     );
+    this.userCache.set(userId, config);
   }
 
+  /** A feature's settings; cached like users'. */
   feature(feature: string): FeatureConfig | undefined {
+    if (this.featureCache.has(feature)) return this.featureCache.get(feature);
     const r = this.first<{ config: string }>(`SELECT config FROM features WHERE feature = ?`, feature);
-    return r ? (JSON.parse(r.config) as FeatureConfig) : undefined;
+    const config = r ? (JSON.parse(r.config) as FeatureConfig) : undefined;
+    this.remember(this.featureCache, feature, config);
+    return config;
+  }
+
+  private remember<T>(cache: Map<string, T | undefined>, key: string, value: T | undefined): void {
+    // Bounded: a tenant with millions of users keeps only a working set in memory.
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, value);
+  }
+
+  /** Forgets cached settings (after the tenant's data is deleted). */
+  clearCaches(): void {
+    this.userCache.clear();
+    this.featureCache.clear();
   }
 
   saveFeature(feature: string, config: FeatureConfig, now: number): void {
@@ -202,6 +229,7 @@ export class LedgerStore {
       JSON.stringify(config),
       now,
     );
+    this.featureCache.set(feature, config);
   }
 
   /** Counters for the given scopes in the given windows (missing rows are zero). */
