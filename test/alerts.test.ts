@@ -18,7 +18,7 @@ import { windowsAt } from "../src/budget/windows";
 import { DIRECTORY_NAME } from "../src/directory/tenant-directory";
 import type { TenantLedger } from "../src/ledger/tenant-ledger";
 import worker from "../src/index";
-import { admin, chat, createKey, eventually, mockUpstream, uniqueTenant } from "./helpers/guard";
+import { admin, chat, createKey, eventually, mockUpstream, uniqueTenant, reserveRequest } from "./helpers/guard";
 
 const hello = { messages: [{ role: "user", content: "Hello" }] };
 const ledger = (t: string) => env.TENANT_LEDGER.getByName(t);
@@ -119,21 +119,7 @@ describe("alert delivery", () => {
     const { t } = await createTenant({ limits: { daily: 0.0001 } });
     const keyHash = await sha256Hex(await createKey(t, { name: "k", role: "user", userId: "u" }));
     // mock-small: 600 input tokens at $0.15/M = 90 micro-USD, 1 output token = 1: 91% of $0.0001.
-    const res = await ledger(t).reserve({
-      requestId: "r-90",
-      keyHash,
-      userId: null,
-      bodyUserId: null,
-      feature: null,
-      model: "mock-small",
-      kind: "chat",
-      inputTokens: 600,
-      inputExact: true,
-      requestedMaxTokens: 1,
-      idempotent: false,
-      finalMessageEligible: false,
-      streaming: false,
-    });
+    const res = await ledger(t).reserve(reserveRequest(keyHash, { requestId: "r-90", inputTokens: 600, requestedMaxTokens: 1 }));
     expect(res).toMatchObject({ status: "allowed", amount: 91 });
     const rows = await sql<{ kind: string }>(t, `SELECT kind FROM alerts WHERE scope = 'tenant' ORDER BY kind`);
     expect(rows.map((r) => r.kind)).toEqual(["soft_limit", "tenant_90"]);

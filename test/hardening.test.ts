@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../src/auth/keys";
 import { windowsAt } from "../src/budget/windows";
 import worker from "../src/index";
-import { ADMIN_TOKEN, admin, call, chat, createKey, createTenant, eventually, mockUpstream } from "./helpers/guard";
+import { ADMIN_TOKEN, admin, call, chat, createKey, createTenant, eventually, mockUpstream, reserveRequest } from "./helpers/guard";
 
 const today = () => windowsAt(Date.now()).daily.key;
 const ledger = (t: string) => env.TENANT_LEDGER.getByName(t);
@@ -105,21 +105,9 @@ describe("faults on the traffic path", () => {
   it("a tenant object evicted between reserve and settle still settles (state is in storage)", async () => {
     const { t, key } = await setup();
     const stub = ledger(t);
-    const reserved = await stub.reserve({
-      requestId: "evicted-1",
-      keyHash: await sha256Hex(key),
-      userId: null,
-      bodyUserId: null,
-      feature: null,
-      model: "mock-small",
-      kind: "chat",
-      inputTokens: 1000,
-      inputExact: true,
-      requestedMaxTokens: 1000,
-      idempotent: false,
-      finalMessageEligible: false,
-      streaming: false,
-    });
+    const reserved = await stub.reserve(
+      reserveRequest(await sha256Hex(key), { requestId: "evicted-1", inputTokens: 1000, requestedMaxTokens: 1000 }),
+    );
     expect(reserved.status).toBe("allowed");
     await evictDurableObject(stub);
     const settled = await ledger(t).settle({

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { windowsAt } from "../src/budget/windows";
 import type { TenantLedger } from "../src/ledger/tenant-ledger";
-import { admin, chat, createKey, createTenant, eventually, mockUpstream } from "./helpers/guard";
+import { admin, chat, createKey, createTenant, eventually, mockUpstream, reserveRequest } from "./helpers/guard";
 
 const today = () => windowsAt(Date.now()).daily.key;
 const ledger = (tenant: string) => env.TENANT_LEDGER.getByName(tenant);
@@ -131,21 +131,14 @@ describe("walking skeleton", () => {
     const key = await createKey(t, { name: "k", role: "user", userId: "u" });
     const stub = ledger(t);
     const { sha256Hex } = await import("../src/auth/keys");
-    const res = await stub.reserve({
-      requestId: "crashed-request",
-      keyHash: await sha256Hex(key),
-      userId: null,
-      bodyUserId: null,
-      feature: null,
-      model: "mock-small",
-      kind: "chat",
-      inputTokens: 100,
-      inputExact: true,
-      requestedMaxTokens: 100,
-      idempotent: false,
-      finalMessageEligible: true,
-      streaming: false,
-    });
+    const res = await stub.reserve(
+      reserveRequest(await sha256Hex(key), {
+        requestId: "crashed-request",
+        inputTokens: 100,
+        requestedMaxTokens: 100,
+        finalMessageEligible: true,
+      }),
+    );
     expect(res.status).toBe("allowed");
     expect((await stub.counter("tenant", today())).reserved).toBeGreaterThan(0);
     // The worker "crashed": nothing settles. Move the reservation's expiry into the past and fire the alarm.

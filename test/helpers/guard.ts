@@ -87,3 +87,26 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): 
     }
   }
 }
+
+/** A reserve request for calling the TenantLedger's RPC directly, with defaults for what a test does not care about. */
+export function reserveRequest(
+  keyHash: string,
+  over: Partial<import("../../src/ledger/types").ReserveRequest> = {},
+): import("../../src/ledger/types").ReserveRequest {
+  return {
+    requestId: crypto.randomUUID(),
+    keyHash,
+    userId: null,
+    bodyUserId: null,
+    feature: null,
+    model: "mock-small",
+    kind: "chat",
+    inputTokens: 100,
+    inputExact: true,
+    requestedMaxTokens: 100,
+    idempotent: false,
+    finalMessageEligible: false,
+    streaming: false,
+    ...over,
+  };
+}

@@ -73,7 +73,9 @@ describe("webhook payload", () => {
     expect(body.alert).toEqual(alert);
   });
   it("is signed with HMAC-SHA256 (RFC 4231 test case 2)", async () => {
-    expect(await signBody("what do ya want for nothing?", "Jefe")).toBe("sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    expect(await signBody("what do ya want for nothing?", "Jefe")).toBe(
+      "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+    );
   });
   it("backs off exponentially, capped at an hour", () => {
     expect([1, 2, 3, 4, 20].map(backoffMs)).toEqual([10_000, 20_000, 40_000, 80_000, 3_600_000]);

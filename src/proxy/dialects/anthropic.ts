@@ -1,6 +1,6 @@
 /** Usage in the Anthropic dialect: `usage` on a message, `message_start` and `message_delta` in a stream. */
 import type { Usage } from "../../pricing/cost";
-import { count, obj, type DialectUsage, type SseEvent, type StreamTracker } from "./types";
+import { count, JsonEventTracker, obj, type DialectUsage } from "./types";
 
 function normalise(u: Record<string, unknown>, output?: number): Usage {
   return {
@@ -12,20 +12,11 @@ function normalise(u: Record<string, unknown>, output?: number): Usage {
   };
 }
 
-class MessagesTracker implements StreamTracker {
+class MessagesTracker extends JsonEventTracker {
   private start: Record<string, unknown> | null = null;
   private output: number | null = null;
-  private text = "";
-  private error = false;
 
-  onEvent(e: SseEvent): boolean {
-    let ev: Record<string, unknown> | null;
-    try {
-      ev = obj(JSON.parse(e.data));
-    } catch {
-      return true;
-    }
-    if (!ev) return true;
+  protected handle(ev: Record<string, unknown>): boolean {
     switch (ev.type) {
       case "message_start":
         this.start = obj(obj(ev.message)?.usage);
@@ -57,12 +48,6 @@ class MessagesTracker implements StreamTracker {
   usage(): Usage | null {
     if (!this.start || this.output === null) return null;
     return normalise(this.start, this.output);
-  }
-  generatedText(): string {
-    return this.text;
-  }
-  failed(): boolean {
-    return this.error;
   }
 }
 

@@ -1,7 +1,7 @@
 /** Usage in the OpenAI dialect: chat completions, Responses and embeddings. */
 import type { Usage } from "../../pricing/cost";
 import type { RouteKind } from "../providers/types";
-import { count, obj, type DialectUsage, type SseEvent, type StreamTracker } from "./types";
+import { count, JsonEventTracker, obj, type DialectUsage, type SseEvent } from "./types";
 
 /** Chat and embeddings report `prompt_tokens` (cached included); Responses reports `input_tokens`. */
 function normalise(route: RouteKind, u: Record<string, unknown>): Usage {
@@ -34,21 +34,13 @@ function usageField(v: unknown): Record<string, unknown> | null {
   return null;
 }
 
-class ChatTracker implements StreamTracker {
+class ChatTracker extends JsonEventTracker {
   private u: Usage | null = null;
-  private text = "";
-  private error = false;
-  constructor(private readonly hideUsageChunk: boolean) {}
+  constructor(private readonly hideUsageChunk: boolean) {
+    super();
+  }
 
-  onEvent(e: SseEvent): boolean {
-    if (e.data === "[DONE]") return true;
-    let chunk: Record<string, unknown> | null;
-    try {
-      chunk = obj(JSON.parse(e.data));
-    } catch {
-      return true;
-    }
-    if (!chunk) return true;
+  protected handle(chunk: Record<string, unknown>): boolean {
     if (chunk.error) this.error = true;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     for (const c of choices) {
@@ -75,27 +67,12 @@ class ChatTracker implements StreamTracker {
   usage(): Usage | null {
     return this.u;
   }
-  generatedText(): string {
-    return this.text;
-  }
-  failed(): boolean {
-    return this.error;
-  }
 }
 
-class ResponsesTracker implements StreamTracker {
+class ResponsesTracker extends JsonEventTracker {
   private u: Usage | null = null;
-  private text = "";
-  private error = false;
 
-  onEvent(e: SseEvent): boolean {
-    let ev: Record<string, unknown> | null;
-    try {
-      ev = obj(JSON.parse(e.data));
-    } catch {
-      return true;
-    }
-    if (!ev) return true;
+  protected handle(ev: Record<string, unknown>, e: SseEvent): boolean {
     const type = typeof ev.type === "string" ? ev.type : (e.event ?? "");
     if (type === "response.output_text.delta" || type === "response.function_call_arguments.delta" || type === "response.refusal.delta") {
       if (typeof ev.delta === "string") this.text += ev.delta;
@@ -110,12 +87,6 @@ class ResponsesTracker implements StreamTracker {
   }
   usage(): Usage | null {
     return this.u;
-  }
-  generatedText(): string {
-    return this.text;
-  }
-  failed(): boolean {
-    return this.error;
   }
 }
 

@@ -39,3 +39,36 @@ export function count(v: unknown): number {
 export function obj(v: unknown): Record<string, unknown> | null {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
+
+/**
+ * Shared shape of the dialects' trackers: parse each event's JSON once, keep
+ * the generated text and whether an error event came; subclasses read usage.
+ */
+export abstract class JsonEventTracker implements StreamTracker {
+  protected text = "";
+  protected error = false;
+
+  onEvent(e: SseEvent): boolean {
+    let ev: Record<string, unknown> | null;
+    try {
+      ev = obj(JSON.parse(e.data));
+    } catch {
+      // Not JSON (e.g. OpenAI's "[DONE]"): forward as is.
+      return true;
+    }
+    return ev ? this.handle(ev, e) : true;
+  }
+
+  /** Reads one parsed event; returns false when the client must not see it. */
+  protected abstract handle(ev: Record<string, unknown>, raw: SseEvent): boolean;
+
+  abstract usage(): Usage | null;
+
+  generatedText(): string {
+    return this.text;
+  }
+
+  failed(): boolean {
+    return this.error;
+  }
+}
