@@ -1,0 +1,199 @@
+/**
+ * Command-line flags and environment variables of `npm run bench`.
+ * Every flag `--some-name=value` can also be given as `BENCH_SOME_NAME=value`;
+ * flags win over the environment. `--quick` picks a ~1-minute smoke profile,
+ * and any explicit flag still overrides it.
+ */
+
+/** @typedef {"direct" | "passthrough" | "guard" | "portkey"} TargetName */
+
+/**
+ * @typedef {object} BenchOptions
+ * @property {boolean} quick
+ * @property {number[]} sizes            prompt sizes in tokens
+ * @property {number[]} connections
+ * @property {number} duration           seconds per measured run
+ * @property {number} warmup             seconds of warm-up before each measured run (discarded)
+ * @property {number} rounds             turns per target in each cell (targets alternate; turns are pooled)
+ * @property {number} largeSize          sizes ≥ this use the large-prompt settings below
+ * @property {number} largeDuration
+ * @property {number[]} largeConnections
+ * @property {TargetName[]} targets
+ * @property {number} coldStarts         fresh guard instances started to time the first request
+ * @property {boolean} storageProbe      also run the guard with its DO storage on the other medium (disk vs tmpfs)
+ * @property {number} storageProbeDuration
+ * @property {number[]} storageProbeConnections
+ * @property {number} maxTokens          max_tokens sent with every request
+ * @property {"disk" | "shm"} storage    where Durable Object storage lives (a temp dir on disk, or under /dev/shm)
+ * @property {string} out                JSON output path (relative to the project root)
+ * @property {string | null} copyTo      also write the JSON here (e.g. bench/results/2026-11-29.json)
+ * @property {number} timeout            per-request timeout in seconds
+ * @property {string | null} report       print the tables of a saved result file instead of running
+ * @property {boolean} help
+ */
+
+const FULL = {
+  sizes: [100, 1000, 10000, 100000],
+  connections: [1, 10, 50],
+  duration: 5,
+  warmup: 1,
+  rounds: 2,
+  largeSize: 100000,
+  largeDuration: 5,
+  largeConnections: [1, 10],
+  coldStarts: 3,
+  storageProbe: true,
+  storageProbeDuration: 4,
+  storageProbeConnections: [1, 10],
+};
+
+const QUICK = {
+  sizes: [100, 1000, 100000],
+  connections: [1, 10],
+  duration: 1.5,
+  warmup: 0.5,
+  rounds: 1,
+  largeSize: 100000,
+  largeDuration: 1.5,
+  largeConnections: [10],
+  coldStarts: 1,
+  storageProbe: false,
+  storageProbeDuration: 1.5,
+  storageProbeConnections: [10],
+};
+
+export const USAGE = `Usage: npm run bench -- [flags]            (or: node bench/run.mjs [flags])
+
+Starts a mock upstream, a pass-through Worker and the guard (each in its own
+Miniflare/workerd), and Portkey's gateway, all on 127.0.0.1; measures each;
+prints a table; writes bench/results/latest.json; stops everything.
+
+  --quick                    ~1-minute smoke run (sizes 100,1k,100k; 1 and 10 connections, 100k at 10 only; 1.5 s runs)
+  --sizes=100,1000,...       prompt sizes in tokens            (default ${FULL.sizes.join(",")})
+  --connections=1,10,50      connection levels                 (default ${FULL.connections.join(",")})
+  --duration=5               seconds per measured run          (default ${FULL.duration})
+  --warmup=1                 warm-up seconds before each target's first turn in a cell (default ${FULL.warmup})
+  --rounds=2                 turns per target in each cell; targets alternate and turns are pooled,
+                             so drifting background load hits all targets alike (default ${FULL.rounds})
+  --large-size=100000        sizes >= this are "large" and use:
+  --large-duration=4         seconds per large run             (default ${FULL.largeDuration})
+  --large-connections=...    connection levels for large runs  (default ${FULL.largeConnections.join(",")})
+  --targets=direct,passthrough,guard,portkey
+  --cold-starts=3            fresh guard instances timed for the first request
+  --storage-probe=on|off     also run the guard with its DO storage on the other medium, tmpfs vs disk
+                             (smallest prompt; default on, off with --quick)
+  --storage-probe-duration=4 --storage-probe-connections=1,10
+  --max-tokens=64            max_tokens of every request
+  --storage=disk|shm         Durable Object storage in a temp dir (default disk) or under /dev/shm
+  --timeout=30               per-request timeout, seconds
+  --out=bench/results/latest.json
+  --copy-to=PATH             also write the JSON to PATH (e.g. bench/results/2026-11-29.json)
+  --report=PATH              print the tables and verdicts of a saved result (e.g. bench/results/2026-11-29.json); runs nothing
+  --help
+
+Every flag can be set as an environment variable: --large-duration=3 is BENCH_LARGE_DURATION=3.`;
+
+/** @param {string} v */
+const list = (v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+/** @param {string} v */
+const nums = (v) =>
+  list(v).map((s) => {
+    const m = /^(\d+(?:\.\d+)?)(k?)$/i.exec(s);
+    if (!m) throw new Error(`not a number: ${s}`);
+    return Math.round(Number(m[1]) * (m[2] ? 1000 : 1));
+  });
+/** @param {string} v @param {string} name */
+const num = (v, name) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
+  return n;
+};
+
+/**
+ * Parses flags and BENCH_* environment variables.
+ * @param {string[]} argv
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {BenchOptions}
+ */
+export function parseOptions(argv = process.argv.slice(2), env = process.env) {
+  /** @type {Record<string, string>} */
+  const raw = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith("BENCH_") && v !== undefined) raw[k.slice(6).toLowerCase().replace(/_/g, "-")] = v;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) throw new Error(`unexpected argument: ${a}\n\n${USAGE}`);
+    const eq = a.indexOf("=");
+    if (eq > 0) raw[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (["quick", "help"].includes(a.slice(2))) raw[a.slice(2)] = "true";
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) raw[a.slice(2)] = argv[++i];
+    else raw[a.slice(2)] = "true";
+  }
+  const KNOWN = ["quick", "help", "sizes", "connections", "duration", "warmup", "rounds", "large-size", "large-duration", "large-connections", "targets", "cold-starts", "storage-probe", "storage-probe-duration", "storage-probe-connections", "max-tokens", "storage", "out", "copy-to", "report", "timeout"];
+  for (const a of argv) {
+    const name = a.replace(/^--/, "").split("=")[0];
+    if (a.startsWith("--") && !KNOWN.includes(name)) throw new Error(`unknown flag --${name}\n\n${USAGE}`);
+  }
+  const truthy = (/** @type {string | undefined} */ v) => v !== undefined && !["0", "false", "no", "off", ""].includes(v.toLowerCase());
+  const quick = truthy(raw.quick);
+  const p = quick ? QUICK : FULL;
+  /** @type {BenchOptions} */
+  const o = {
+    quick,
+    help: truthy(raw.help),
+    sizes: raw.sizes ? nums(raw.sizes) : p.sizes,
+    connections: raw.connections ? nums(raw.connections) : p.connections,
+    duration: raw.duration ? num(raw.duration, "duration") : p.duration,
+    warmup: raw.warmup ? num(raw.warmup, "warmup") : p.warmup,
+    rounds: raw.rounds ? Math.max(1, Math.floor(num(raw.rounds, "rounds"))) : p.rounds,
+    largeSize: raw["large-size"] ? nums(raw["large-size"])[0] : p.largeSize,
+    largeDuration: raw["large-duration"] ? num(raw["large-duration"], "large-duration") : p.largeDuration,
+    largeConnections: raw["large-connections"] ? nums(raw["large-connections"]) : p.largeConnections,
+    targets: /** @type {TargetName[]} */ (raw.targets ? list(raw.targets) : ["direct", "passthrough", "guard", "portkey"]),
+    coldStarts: raw["cold-starts"] !== undefined ? Math.floor(num(raw["cold-starts"], "cold-starts")) : p.coldStarts,
+    storageProbe: raw["storage-probe"] !== undefined ? truthy(raw["storage-probe"]) : p.storageProbe,
+    storageProbeDuration: raw["storage-probe-duration"] ? num(raw["storage-probe-duration"], "storage-probe-duration") : p.storageProbeDuration,
+    storageProbeConnections: raw["storage-probe-connections"] ? nums(raw["storage-probe-connections"]) : p.storageProbeConnections,
+    maxTokens: raw["max-tokens"] ? Math.floor(num(raw["max-tokens"], "max-tokens")) : 64,
+    storage: raw.storage === "shm" ? "shm" : "disk",
+    out: raw.out ?? "bench/results/latest.json",
+    copyTo: raw["copy-to"] ?? null,
+    report: raw.report ?? null,
+    timeout: raw.timeout ? num(raw.timeout, "timeout") : 30,
+  };
+  const known = new Set(["direct", "passthrough", "guard", "portkey"]);
+  for (const t of o.targets) if (!known.has(t)) throw new Error(`unknown target "${t}" (known: ${[...known].join(", ")})`);
+  if (!o.sizes.length || !o.connections.length) throw new Error("--sizes and --connections must not be empty");
+  if (o.duration <= 0 || o.largeDuration <= 0) throw new Error("durations must be > 0");
+  if (raw.storage && !["disk", "shm"].includes(raw.storage)) throw new Error(`--storage must be disk or shm, got ${raw.storage}`);
+  return o;
+}
+
+/**
+ * Seconds and connection levels for one prompt size.
+ * @param {BenchOptions} o
+ * @param {number} size
+ */
+export function planFor(o, size) {
+  const large = size >= o.largeSize;
+  return { large, duration: large ? o.largeDuration : o.duration, connections: large ? o.largeConnections : o.connections };
+}
+
+/**
+ * Rough wall-clock estimate of a run, in seconds (for the banner).
+ * @param {BenchOptions} o
+ */
+export function estimateSeconds(o) {
+  let s = 15 + o.coldStarts * 1.5;
+  if (o.storageProbe) s += 3 + o.storageProbeConnections.length * 2 * (o.storageProbeDuration + o.warmup + o.rounds * 0.35);
+  for (const size of o.sizes) {
+    const p = planFor(o, size);
+    s += p.connections.length * o.targets.length * (p.duration + o.warmup + o.rounds * (p.large ? 0.6 : 0.35));
+  }
+  return Math.round(s);
+}
