@@ -142,11 +142,9 @@ export function reserveTx(c: ReserveContext): ReserveTxResult {
   const rates: Rates = decision.degradedFrom && degradedRates ? degradedRates : primaryRates;
   const counterKeys: [string, string][] = [];
   for (const s of scopes) {
-    for (const w of [windows.daily.key, windows.monthly.key]) {
-      counterKeys.push([scopeKey(s.ref), w]);
-      c.store.bump(scopeKey(s.ref), w, { reserved: decision.amount });
-    }
+    for (const w of [windows.daily.key, windows.monthly.key]) counterKeys.push([scopeKey(s.ref), w]);
   }
+  c.store.bumpAll(counterKeys, { reserved: decision.amount });
   c.store.insertReservation({
     id: req.requestId,
     user_id: who.userId,
@@ -186,9 +184,7 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
   const cost = usageCost(req.usage, rates);
   // An expired reservation already gave its hold back; only the spend is still owed.
   const releaseHeld = r.state === "open" ? r.amount : 0;
-  for (const [scope, win] of JSON.parse(r.counters) as [string, string][]) {
-    store.bump(scope, win, { spent: cost, reserved: -releaseHeld, requests: 1 });
-  }
+  store.bumpAll(JSON.parse(r.counters) as [string, string][], { spent: cost, reserved: -releaseHeld, requests: 1 });
   store.closeReservation(r.id, "settled", cost, now);
   store.bumpHour(hourOf(now), cost);
   const { day, month } = windowKeysOf(r);
@@ -214,9 +210,7 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
 
 /** Gives a reservation's hold back. */
 export function releaseTx(store: LedgerStore, r: ReservationRow, state: "released" | "expired", now: number): void {
-  for (const [scope, win] of JSON.parse(r.counters) as [string, string][]) {
-    store.bump(scope, win, { reserved: -r.amount });
-  }
+  store.bumpAll(JSON.parse(r.counters) as [string, string][], { reserved: -r.amount });
   store.closeReservation(r.id, state, null, now);
 }
 

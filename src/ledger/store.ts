@@ -334,15 +334,23 @@ export class LedgerStore {
 
   /** Adds to a counter, creating its row on first use. */
   bump(scope: string, win: string, delta: { spent?: number; reserved?: number; requests?: number }): void {
+    this.bumpAll([[scope, win]], delta);
+  }
+
+  /**
+   * Adds the same delta to several counters in one statement: a request
+   * touches 6–8 counter rows, and one multi-row upsert costs far less than
+   * as many statements on the hot path.
+   */
+  bumpAll(keys: readonly (readonly [string, string])[], delta: { spent?: number; reserved?: number; requests?: number }): void {
+    if (keys.length === 0) return;
+    const b: Binding[] = [];
+    for (const [scope, win] of keys) b.push(scope, win, delta.spent ?? 0, delta.reserved ?? 0, delta.requests ?? 0);
     this.run(
-      `INSERT INTO counters (scope, win, spent, reserved, requests) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO counters (scope, win, spent, reserved, requests) VALUES ${keys.map(() => "(?, ?, ?, ?, ?)").join(", ")}
        ON CONFLICT (scope, win) DO UPDATE SET
          spent = spent + excluded.spent, reserved = reserved + excluded.reserved, requests = requests + excluded.requests`,
-      scope,
-      win,
-      delta.spent ?? 0,
-      delta.reserved ?? 0,
-      delta.requests ?? 0,
+      ...b,
     );
   }
 

@@ -8,11 +8,13 @@
  *   letters with at most one leading non-letter ("␣the", ".map", "(self"), split where o200k
  *   splits camelCase; digit groups of at most 3; runs of symbols with an optional leading
  *   space and trailing newlines; whitespace runs whose last space joins the next word. BPE
- *   never merges across these pieces, so the total is the sum of per-piece bounds.
+ *   never merges across these pieces, so the total is the sum of per-piece bounds (where
+ *   cl100k's pieces are coarser, camelCase and contractions, a margin covers the difference).
  * - A piece that is itself a token of both vocabularies costs exactly 1. Those are looked up in
- *   generated tables (estimate-data.ts: ~38k frequent English words and code identifiers in
- *   their " word"/"word"/" Word"/"Word"/".word"... forms, and all ~4.4k symbol tokens) by a
- *   62-bit hash computed while scanning. A lead + known word is 2 where that was verified.
+ *   generated tables (estimate-data.ts: ~42k frequent English words, code identifiers and
+ *   common French/German/Spanish/Italian/Portuguese words in their " word"/"word"/" Word"/
+ *   "Word"/".word"... forms, and all ~4.4k symbol tokens) by a 62-bit hash computed while
+ *   scanning. A lead + known word is 2 where that was verified for every ASCII lead.
  * - Any other word costs 1 plus a per-letter-pair surcharge, fitted by linear programming
  *   as an upper envelope over ~290k random strings (uniform letters in any case, pronounceable
  *   gibberish, words of seven European languages): a rare pair costs a whole token, common
@@ -23,7 +25,7 @@
  *   character and a measured fraction per repeat; every 1-3 digit group is exactly 1.
  * - A non-ASCII character costs what it costs on its own (1 to 4 tokens, from a generated
  *   table), never more than its UTF-8 byte count, which is the hard limit of a byte-level BPE.
- *   Merges across characters only lower the count; the extra 1 per piece covers the rare
+ *   Merges across characters usually lower the count; the extra 1 per piece covers the rare
  *   case where a cross-character merge splits a character that was otherwise one token.
  * The bound is proven empirically, not formally: test/tokens/estimate.test.ts checks it against
  * both real encoders on a categorised corpus, generated pathological inputs and fast-check.
@@ -55,6 +57,7 @@ const NON_ASCII = 7;
 const NA_SYMBOL = 0;
 const NA_LETTER = 1;
 const NA_SPACE = 2;
+const NA_DIGIT = 3; // \p{N} such as "²", "½", "٣": groups with ASCII digits in `\p{N}{1,3}`
 
 /** Whitespace: any change of character may start a new token (random whitespace is ~1/char). */
 const TRANSITION = UNIT;
@@ -65,6 +68,10 @@ const LF_CR = UNIT;
 /** Extra cost at a camelCase boundary next to a hump of <= 2 letters; see scanWord. */
 const CAMEL_SHORT_HUMP = UNIT / 2;
 
+/**
+ * Lookup tables. Hot loops index them with `!`: every index is in range by construction
+ * (ASCII codes < 128, code points < 0x20000 checked before, pair index < 3 * 676).
+ */
 interface Tables {
   ascii: Uint8Array; // 128 classes
   nonAscii: Uint8Array; // U+0000..U+1FFFF: standalone cost | class << 3 (ASCII entries unused)
@@ -453,6 +460,35 @@ function scanSymbols(t: Tables, s: string, start: number, n: number, leadingSpac
 }
 
 /**
+ * A run of digits, `\p{N}{1,3}` at a time. Every 1-3 ASCII digit string is one token in both
+ * encodings, so a pure ASCII run is exact: ceil(length / 3). Non-ASCII digits ("½", "²",
+ * "٣") shift the groups of three ("½²42" is "½²4" + "2"), so then every ASCII digit costs 1
+ * (a byte), each non-ASCII digit its standalone cost, plus 1 for merges across them.
+ */
+function scanDigits(t: Tables, s: string, start: number, n: number): number {
+  let i = start;
+  let ascii = 0;
+  let nonAscii = 0;
+  let nonAsciiCount = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      if (t.ascii[c] !== DIGIT) break;
+      ascii++;
+      i++;
+    } else {
+      const cp = codePointAt(s, i, n);
+      if (naClass(t, cp) !== NA_DIGIT) break;
+      nonAscii += naCost(t, cp);
+      nonAsciiCount++;
+      i += cp > 0xffff ? 2 : 1;
+    }
+  }
+  pieceCost = nonAsciiCount === 0 ? Math.ceil(ascii / 3) * UNIT : ascii * UNIT + nonAscii + UNIT;
+  return i;
+}
+
+/**
  * Whitespace run [start, end): 1 token, plus a measured fraction for each repeat of the same
  * char (long runs of spaces are ~1 token per 128, of \n or \t ~1 per 16) and a full token for
  * every change of character (random whitespace really is ~1 token per char), except CR LF.
@@ -497,11 +533,8 @@ export function estimateTokensUpperBound(text: string): number {
       i = scanWord(t, text, i, n, -1);
       total += pieceCost;
     } else if (k === DIGIT) {
-      // `\p{N}{1,3}`: every 1-3 digit string is one token in both encodings.
-      let j = i + 1;
-      while (j < n && t.ascii[text.charCodeAt(j)] === DIGIT) j++;
-      total += Math.ceil((j - i) / 3) * UNIT;
-      i = j;
+      i = scanDigits(t, text, i, n);
+      total += pieceCost;
     } else if (k === SYMBOL) {
       i = scanSymbols(t, text, i, n, false);
       total += pieceCost;
@@ -529,10 +562,10 @@ export function estimateTokensUpperBound(text: string): number {
         i = j;
       }
     } else {
-      // Non-ASCII letter or symbol (digits such as "²" or "٣" are priced as symbols: each costs
-      // at least one token, which covers the `\p{N}{1,3}` grouping).
-      const cp = codePointAt(text, i, n);
-      if (naClass(t, cp) === NA_LETTER) i = scanWord(t, text, i, n, -1);
+      // Non-ASCII letter, digit or symbol.
+      const cls = naClass(t, codePointAt(text, i, n));
+      if (cls === NA_LETTER) i = scanWord(t, text, i, n, -1);
+      else if (cls === NA_DIGIT) i = scanDigits(t, text, i, n);
       else i = scanSymbols(t, text, i, n, false);
       total += pieceCost;
     }
