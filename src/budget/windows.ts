@@ -119,8 +119,23 @@ export function monthKey(d: LocalDate): string {
   return `month:${pad(d.year, 4)}-${pad(d.month)}`;
 }
 
-/** The daily and monthly windows containing instant `ms` in `timeZone`. */
+const windowCache = new Map<string, Record<WindowKind, WindowInfo>>();
+
+/**
+ * The daily and monthly windows containing instant `ms` in `timeZone`.
+ * Memoised per zone for the current day: every reserve asks, and the answer
+ * only changes at midnight, while computing it takes a dozen Intl calls.
+ */
 export function windowsAt(ms: number, timeZone = "UTC"): Record<WindowKind, WindowInfo> {
+  const hit = windowCache.get(timeZone);
+  if (hit && ms >= hit.daily.startsAt && ms < hit.daily.resetAt) return hit;
+  const fresh = computeWindows(ms, timeZone);
+  if (windowCache.size > 500) windowCache.clear();
+  windowCache.set(timeZone, fresh);
+  return fresh;
+}
+
+function computeWindows(ms: number, timeZone: string): Record<WindowKind, WindowInfo> {
   const today = localDate(ms, timeZone);
   const firstOfMonth = { year: today.year, month: today.month, day: 1 };
   return {
