@@ -433,6 +433,7 @@ const numbers: Record<string, string> = {
   digits: `3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798214808651328230664709384460955058223172535940812848111745028410270193852110555964462294895493038196`,
   mixed: `Order #4452981 shipped on 2024-11-05 at 14:32:07 UTC, tracking 1Z999AA10123456784, weight 12.75 kg, total $1,299.99 (incl. 19% VAT = $207.56). Phone: +1 (555) 013-9876, ext. 204. IBAN DE89 3704 0044 0532 0130 00.`,
   long: Array.from({ length: 40 }, (_, i) => String((i * 7919 + 104729) ** 2)).join(" "),
+  unicodeDigits: "½ cup, x² + y² = r², ①②③, ١٢٣٤٥ (Arabic-Indic), ४२ (Devanagari), ４２ (fullwidth), ½²42, 12١٢, 3¾",
 };
 
 const randomIds: Record<string, string> = {
