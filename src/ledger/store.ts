@@ -266,48 +266,6 @@ export class LedgerStore {
     );
   }
 
-  /** Counter rows of ended windows with nothing still reserved. */
-  closedCounters(today: string, thisMonth: string): CounterRow[] {
-    return this.rows<CounterRow>(
-      `SELECT * FROM counters WHERE reserved = 0 AND ((win LIKE 'day:%' AND win < ?) OR (win LIKE 'month:%' AND win < ?))`,
-      today,
-      thisMonth,
-    );
-  }
-
-  /** Adds a closed counter to history and removes it from the live table. */
-  moveToHistory(r: CounterRow, now: number): void {
-    this.run(
-      `INSERT INTO history (scope, win, spent, requests, closed_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (scope, win) DO UPDATE SET spent = spent + excluded.spent, requests = requests + excluded.requests, closed_at = excluded.closed_at`,
-      r.scope,
-      r.win,
-      r.spent,
-      r.requests,
-      now,
-    );
-    this.run(`DELETE FROM counters WHERE scope = ? AND win = ?`, r.scope, r.win);
-  }
-
-  /** Deletes detail and history past retention; returns rows removed. */
-  prune(p: { detailCutoff: number; oldestDay: string; oldestMonth: string; hourlyCutoff: number }): number {
-    let n = 0;
-    n += this.run(`DELETE FROM requests WHERE ts < ?`, p.detailCutoff);
-    n += this.run(`DELETE FROM reservations WHERE state != 'open' AND created_at < ?`, p.detailCutoff);
-    n += this.run(`DELETE FROM history WHERE win LIKE 'day:%' AND win < ?`, p.oldestDay);
-    n += this.run(`DELETE FROM history WHERE win LIKE 'month:%' AND win < ?`, p.oldestMonth);
-    n += this.run(`DELETE FROM hourly WHERE hour < ?`, p.hourlyCutoff);
-    // Idempotent replays only need to outlive client retries.
-    n += this.run(`DELETE FROM replays WHERE at < ?`, p.hourlyCutoff);
-    n += this.run(`DELETE FROM final_notices WHERE at < ?`, p.detailCutoff);
-    n += this.run(
-      `DELETE FROM deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < ? AND state IN ('delivered', 'failed', 'no_destination'))`,
-      p.detailCutoff,
-    );
-    n += this.run(`DELETE FROM alerts WHERE created_at < ? AND state IN ('delivered', 'failed', 'no_destination')`, p.detailCutoff);
-    return n;
-  }
-
   /** Adds settled spend to its hour, for spike detection. */
   bumpHour(hour: number, spent: number): void {
     this.run(`INSERT INTO hourly (hour, spent) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET spent = spent + excluded.spent`, hour, spent);
