@@ -3,13 +3,14 @@
  * and fuzz), secrets, tenant isolation, brute force and the request log.
  * Each test names the protection it proves; removing it makes the test fail.
  */
-import { createExecutionContext, evictDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, evictDurableObject, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../src/auth/keys";
 import { windowsAt } from "../src/budget/windows";
 import worker from "../src/index";
+import type { TenantLedger } from "../src/ledger/tenant-ledger";
 import { ADMIN_TOKEN, admin, call, chat, createKey, createTenant, eventually, mockUpstream, reserveRequest } from "./helpers/guard";
 
 const today = () => windowsAt(Date.now()).daily.key;
@@ -530,6 +531,18 @@ describe("tenant isolation", () => {
     // B is untouched.
     expect(await ledger(B).counter("tenant", today())).toEqual(ZERO);
     expect((await admin("GET", `/tenants/${B}/keys`)).status).toBe(200);
+  });
+});
+
+describe("forged keys", () => {
+  it("a key naming a tenant that does not exist leaves no storage behind", async () => {
+    const name = `ghost-${Date.now().toString(36)}`;
+    for (let i = 0; i < 3; i++)
+      expect((await chat(`bg_${name}_${"Q".repeat(32)}`, { model: "mock-small", ...hello, max_tokens: 5 })).status).toBe(401);
+    const tables = await runInDurableObject(ledger(name), (_i: TenantLedger, s) =>
+      s.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table'`).toArray(),
+    );
+    expect(tables).toEqual([]);
   });
 });
 

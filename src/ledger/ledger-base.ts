@@ -38,12 +38,17 @@ export abstract class LedgerBase extends DurableObject<Env> {
   protected readonly keyCache = new Map<string, KeyRow>();
   protected readonly outputSamples = new Map<string, number[]>();
   protected alarmAt: number | null = null;
+  /** False until the object has (or had) a tenant: then its tables exist. */
+  protected schemaReady: boolean;
   private readonly authFailures: number[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new LedgerStore(ctx.storage.sql);
-    migrate(ctx.storage.sql);
+    // An object that never held a tenant (e.g. addressed by a forged key) gets no schema: a guessing
+    // attacker cannot make the guard write storage for every name it tries.
+    this.schemaReady = ctx.storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).toArray().length > 0;
+    if (this.schemaReady) migrate(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });
@@ -52,6 +57,7 @@ export abstract class LedgerBase extends DurableObject<Env> {
   // ---- tenant configuration (every change is audited) --------------------
 
   protected tenant(): TenantRow | null {
+    if (!this.schemaReady) return null;
     if (this.tenantCache === undefined) this.tenantCache = this.store.tenant();
     return this.tenantCache;
   }
@@ -62,6 +68,10 @@ export abstract class LedgerBase extends DurableObject<Env> {
     input: TenantInput,
     actor: string,
   ): { tenantId: string; config: TenantConfig; created: boolean; webhookSecret: string | null } {
+    if (!this.schemaReady) {
+      migrate(this.ctx.storage.sql);
+      this.schemaReady = true;
+    }
     const now = Date.now();
     const config = replaceTenant(tenantId, input);
     const before = this.tenant();
@@ -174,11 +184,13 @@ export abstract class LedgerBase extends DurableObject<Env> {
 
   /** Every key of the tenant, without secrets. */
   listKeys(): KeyInfo[] {
+    if (!this.schemaReady) return [];
     return this.store.keys().map(keyInfo);
   }
 
   /** Revokes a key; the next request with it fails (the in-memory cache entry goes with it). */
   revokeKey(id: string, actor: string): KeyInfo | null {
+    if (!this.tenant()) return null;
     const row = this.store.keyById(id);
     if (!row) return null;
     if (row.revoked_at === null) {
@@ -257,6 +269,7 @@ export abstract class LedgerBase extends DurableObject<Env> {
 
   /** The alert outbox, newest first. */
   listAlerts(limit = 200): AlertInfo[] {
+    if (!this.schemaReady) return [];
     return this.store.alerts(limit).map((a) => ({
       id: a.id,
       scope: a.scope,
@@ -291,6 +304,7 @@ export abstract class LedgerBase extends DurableObject<Env> {
 
   /** Counter rows for tests and reports. */
   counter(scope: string, win: string): { spent: number; reserved: number; requests: number } {
+    if (!this.schemaReady) return { spent: 0, reserved: 0, requests: 0 };
     const row = this.store.counters([scope], [win]).get(`${scope}\u0000${win}`);
     return { spent: row?.spent ?? 0, reserved: row?.reserved ?? 0, requests: row?.requests ?? 0 };
   }

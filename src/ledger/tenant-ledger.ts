@@ -153,6 +153,7 @@ export class TenantLedger extends LedgerBase {
   /** Settles a reservation at the provider-reported cost; a duplicate changes nothing. */
   async settle(req: SettleRequest): Promise<SettleResult> {
     const now = Date.now();
+    if (!this.schemaReady) return { applied: false, cost: 0, state: "unknown" };
     const result = this.ctx.storage.transactionSync((): SettleResult => {
       const r = this.store.reservation(req.reservationId);
       if (!r) return { applied: false, cost: 0, state: "unknown" };
@@ -173,6 +174,7 @@ export class TenantLedger extends LedgerBase {
   /** Gives a reservation's hold back without spending (upstream error, client gone before the call). */
   release(reservationId: string): SettleResult {
     const now = Date.now();
+    if (!this.schemaReady) return { applied: false, cost: 0, state: "unknown" };
     return this.ctx.storage.transactionSync((): SettleResult => {
       const r = this.store.reservation(reservationId);
       if (!r) return { applied: false, cost: 0, state: "unknown" };
@@ -194,6 +196,7 @@ export class TenantLedger extends LedgerBase {
   /** One scheduler pass (also called by the cron sweep as a backstop); idempotent. */
   async tick(): Promise<TickResult> {
     const now = Date.now();
+    if (!this.schemaReady) return { expired: 0, closed: { moved: 0, pruned: 0 }, delivered: 0, pendingDeliveries: false };
     const tenant = this.tenant();
     let expired = 0;
     let closed: CloseResult = { moved: 0, pruned: 0 };
