@@ -23,6 +23,8 @@ import { Samples, summarize } from "./stats.mjs";
  * @property {() => number} [restarts]    the target runtime's restart count (Miniflare restarts a crashed workerd)
  * @property {number[]} [upstreamPids] the mock upstream's process(es)
  * @property {number} [timeoutSec]     per-request timeout
+ * @property {Record<string, string>[]} [headerSets] extra headers taken in turn, one set per request
+ *   (round-robin across all connections, e.g. one API key per tenant); `headers` still applies to every request
  */
 
 /**
@@ -47,6 +49,18 @@ function header(headers, name) {
   if (headers[name] !== undefined) return headers[name];
   for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return headers[k];
   return undefined;
+}
+
+/**
+ * A setupRequest hook that merges the next header set into each request, in turn.
+ * @param {Record<string, string>[]} sets
+ */
+function rotateHeaders(sets) {
+  let i = 0;
+  return (/** @type {any} */ req) => {
+    req.headers = { ...req.headers, ...sets[i++ % sets.length] };
+    return req;
+  };
 }
 
 /**
@@ -89,6 +103,8 @@ export async function runLoad(o) {
             path: o.path,
             headers: o.headers,
             body: o.body,
+            // autocannon rebuilds a request that has a setupRequest before each send (cheap for small bodies).
+            ...(o.headerSets?.length ? { setupRequest: rotateHeaders(o.headerSets) } : {}),
             onResponse: (/** @type {number} */ status, /** @type {string} */ body, /** @type {any} */ _ctx, /** @type {Record<string, any>} */ headers) => {
               statuses[status] = (statuses[status] ?? 0) + 1;
               if ((status < 200 || status >= 300) && errorSamples.length < 3) errorSamples.push(`${status} ${String(body).slice(0, 300)}`);

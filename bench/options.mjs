@@ -29,6 +29,14 @@
  * @property {string | null} copyTo      also write the JSON here (e.g. bench/results/2026-11-29.json)
  * @property {number} timeout            per-request timeout in seconds
  * @property {string | null} report       print the tables of a saved result file instead of running
+ * @property {boolean} global            run the global-limit scenario (issue 7) after the main load runs
+ * @property {"global" | null} only      run only this scenario (skips cold start, the matrix and the storage probe)
+ * @property {number} globalTenants      tenants the global scenario spreads its load over (one user key each)
+ * @property {number} globalConnections
+ * @property {number} globalDuration     seconds per measured turn of each phase (A: no global limit, B: a global limit)
+ * @property {number} globalRounds       A/B pairs (A, B, A, B, … — each phase's turns are pooled)
+ * @property {number} globalDailyUsd     the daily global limit of phase B (never reached during a run)
+ * @property {string | null} mergeInto   merge the global scenario's result into this saved result file
  * @property {boolean} help
  */
 
@@ -45,6 +53,10 @@ const FULL = {
   storageProbe: true,
   storageProbeDuration: 4,
   storageProbeConnections: [1, 10],
+  // One turn per phase lasts one lease refresh period of the guard (27 s: a 30 s lease returned 3 s
+  // early), so each tenant's periodic GlobalLedger call falls into a B turn exactly once.
+  globalDuration: 27,
+  globalRounds: 2,
 };
 
 const QUICK = {
@@ -60,6 +72,8 @@ const QUICK = {
   storageProbe: false,
   storageProbeDuration: 1.5,
   storageProbeConnections: [10],
+  globalDuration: 3,
+  globalRounds: 2,
 };
 
 export const USAGE = `Usage: npm run bench -- [flags]            (or: node bench/run.mjs [flags])
@@ -68,7 +82,8 @@ Starts a mock upstream, a pass-through Worker and the guard (each in its own
 Miniflare/workerd), and Portkey's gateway, all on 127.0.0.1; measures each;
 prints a table; writes bench/results/latest.json; stops everything.
 
-  --quick                    ~1-minute smoke run (sizes 100,1k,100k; 1 and 10 connections, 100k at 10 only; 1.5 s runs)
+  --quick                    ~1-minute smoke run (sizes 100,1k,100k; 1 and 10 connections, 100k at 10 only; 1.5 s runs;
+                             the global scenario with 3 s turns)
   --sizes=100,1000,...       prompt sizes in tokens            (default ${FULL.sizes.join(",")})
   --connections=1,10,50      connection levels                 (default ${FULL.connections.join(",")})
   --duration=5               seconds per measured run          (default ${FULL.duration})
@@ -86,6 +101,14 @@ prints a table; writes bench/results/latest.json; stops everything.
   --max-tokens=64            max_tokens of every request
   --storage=disk|shm         Durable Object storage in a temp dir (default disk) or under /dev/shm
   --timeout=30               per-request timeout, seconds
+  --global=on|off            the global-limit scenario (issue 7) after the main runs (default on, also with --quick)
+  --only=global              run only the global-limit scenario (no cold start, matrix or storage probe)
+  --global-tenants=20        tenants (one user key each) the scenario's requests are spread over, round-robin
+  --global-connections=10    --global-duration=${FULL.globalDuration} (seconds per turn; --quick: ${QUICK.globalDuration})
+  --global-rounds=${FULL.globalRounds}          A/B pairs, run A, B, A, B; each phase's turns are pooled
+  --global-daily=1000000     phase B's daily global limit in USD (never reached)
+  --merge-into=PATH          also merge the global scenario's result and verdict into a saved result
+                             file (e.g. bench/results/2026-11-29.json), keeping the rest of it
   --out=bench/results/latest.json
   --copy-to=PATH             also write the JSON to PATH (e.g. bench/results/2026-11-29.json)
   --report=PATH              print the tables and verdicts of a saved result (e.g. bench/results/2026-11-29.json); runs nothing
@@ -134,7 +157,7 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) raw[a.slice(2)] = argv[++i];
     else raw[a.slice(2)] = "true";
   }
-  const KNOWN = ["quick", "help", "sizes", "connections", "duration", "warmup", "rounds", "large-size", "large-duration", "large-connections", "targets", "cold-starts", "storage-probe", "storage-probe-duration", "storage-probe-connections", "max-tokens", "storage", "out", "copy-to", "report", "timeout"];
+  const KNOWN = ["quick", "help", "sizes", "connections", "duration", "warmup", "rounds", "large-size", "large-duration", "large-connections", "targets", "cold-starts", "storage-probe", "storage-probe-duration", "storage-probe-connections", "max-tokens", "storage", "out", "copy-to", "report", "timeout", "global", "only", "global-tenants", "global-connections", "global-duration", "global-rounds", "global-daily", "merge-into"];
   for (const a of argv) {
     const name = a.replace(/^--/, "").split("=")[0];
     if (a.startsWith("--") && !KNOWN.includes(name)) throw new Error(`unknown flag --${name}\n\n${USAGE}`);
@@ -165,12 +188,26 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     copyTo: raw["copy-to"] ?? null,
     report: raw.report ?? null,
     timeout: raw.timeout ? num(raw.timeout, "timeout") : 30,
+    global: raw.global !== undefined ? truthy(raw.global) : true,
+    only: raw.only ? /** @type {"global"} */ (raw.only) : null,
+    globalTenants: raw["global-tenants"] ? Math.max(1, Math.floor(num(raw["global-tenants"], "global-tenants"))) : 20,
+    globalConnections: raw["global-connections"] ? Math.max(1, Math.floor(num(raw["global-connections"], "global-connections"))) : 10,
+    globalDuration: raw["global-duration"] ? num(raw["global-duration"], "global-duration") : p.globalDuration,
+    globalRounds: raw["global-rounds"] ? Math.max(1, Math.floor(num(raw["global-rounds"], "global-rounds"))) : p.globalRounds,
+    globalDailyUsd: raw["global-daily"] ? num(raw["global-daily"], "global-daily") : 1_000_000,
+    mergeInto: raw["merge-into"] ?? null,
   };
   const known = new Set(["direct", "passthrough", "guard", "portkey"]);
   for (const t of o.targets) if (!known.has(t)) throw new Error(`unknown target "${t}" (known: ${[...known].join(", ")})`);
   if (!o.sizes.length || !o.connections.length) throw new Error("--sizes and --connections must not be empty");
   if (o.duration <= 0 || o.largeDuration <= 0) throw new Error("durations must be > 0");
   if (raw.storage && !["disk", "shm"].includes(raw.storage)) throw new Error(`--storage must be disk or shm, got ${raw.storage}`);
+  if (o.only !== null && o.only !== "global") throw new Error(`--only must be global, got ${raw.only}`);
+  if (o.only === "global" && raw.global !== undefined && !o.global) throw new Error("--only=global and --global=off contradict each other");
+  if (o.only === "global") o.global = true;
+  if (o.globalDuration <= 0) throw new Error("--global-duration must be > 0");
+  if (o.globalDailyUsd <= 0 || o.globalDailyUsd > 1_000_000_000) throw new Error("--global-daily must be > 0 and ≤ 1e9 (the admin API's maximum)");
+  if (o.mergeInto && !o.global) throw new Error("--merge-into needs the global scenario (it merges its result)");
   return o;
 }
 
@@ -189,7 +226,11 @@ export function planFor(o, size) {
  * @param {BenchOptions} o
  */
 export function estimateSeconds(o) {
-  let s = 15 + o.coldStarts * 1.5;
+  // The global scenario: a guard with N tenants, then A/B turns (B's warm-up lasts until every tenant
+  // holds a lease, up to ~10 s after the limit is set).
+  const global = o.global ? 5 + o.globalTenants * 0.15 + Math.min(10, o.globalDuration / 3) + o.globalRounds * (2 * (o.globalDuration + Math.max(1, o.warmup) + 1) + 6) : 0;
+  if (o.only === "global") return Math.round(15 + global);
+  let s = 15 + o.coldStarts * 1.5 + global;
   if (o.storageProbe) s += 3 + o.storageProbeConnections.length * 2 * (o.storageProbeDuration + o.warmup + o.rounds * 0.35);
   for (const size of o.sizes) {
     const p = planFor(o, size);

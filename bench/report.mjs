@@ -296,3 +296,53 @@ export function writeJson(path, data) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(data, null, 2) + "\n");
 }
+
+/**
+ * The global-limit scenario (issue 7): one row per phase (pooled turns), then one per turn, then summary lines.
+ * @param {any} g  the `global` result of bench/global.mjs
+ */
+export function globalReport(g) {
+  const callsCell = (/** @type {any} */ c) => (c ? `${c.total} (${c.acquire}/${c.release}/${c.revoke})` : "reset");
+  const per1k = (/** @type {number | null} */ x) => (x === null || x === undefined ? "—" : f(x, 2));
+  const st = (/** @type {any} */ s) => (s ? `${s.p50}/${s.p99}` : "");
+  const row = (/** @type {string} */ name, /** @type {any} */ r) => [
+    name,
+    String(r.ok),
+    f(r.rps, 0),
+    f(r.latencyMs.p50),
+    f(r.latencyMs.p99) + (r.ok < 100 ? "*" : ""),
+    f(r.latencyMs.p999) + (r.ok < 1000 ? "*" : ""),
+    f(r.serverCpuUsPerReq, 0),
+    st(r.serverTiming?.ledger),
+    callsCell(r.calls),
+    per1k(r.callsPer1kRequests),
+    String(r.non2xx + r.errors),
+    f(r.foreignCpuPct, 0),
+  ];
+  const rows = [
+    row(`${g.phases.A.label} (pooled)`, g.phases.A),
+    row(`${g.phases.B.label} (pooled)`, g.phases.B),
+    ...g.turns.map((/** @type {any} */ t) => row(`  turn ${t.phase}${t.round}`, t)),
+  ];
+  const c = g.comparison;
+  const signedMs = (/** @type {number} */ x) => (x >= 0 ? "+" : "") + f(x);
+  const lines = [
+    table(["phase", "ok", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "srv CPU µs/req", "ST ledger p50/p99", "GlobalLedger calls (acq/rel/rev)", "calls /1k req", "err", "other CPU %"], rows, "lrrrrrrrrrrr"),
+    `  B vs A: p50 ${signedMs(c.p50AddedMs)} ms (${f(c.p50Ratio, 3)}×), p99 ${signedMs(c.p99AddedMs)} ms (${f(c.p99Ratio, 3)}×), req/s ${f(c.rpsRatio, 2)}×, workerd CPU ${c.cpuUsPerReqAdded >= 0 ? "+" : ""}${f(c.cpuUsPerReqAdded, 0)} µs/req`,
+    `  GlobalLedger calls per 1,000 requests at steady state: B (global limit) ${per1k(g.phases.B.callsPer1kRequests)} = ${f(g.phases.B.callsPerSecond, 2)}/s, ${f(g.phases.B.callsPerTenantMinute, 2)} per tenant-minute; A (no limit) ${per1k(g.phases.A.callsPer1kRequests)} = ${f(g.phases.A.callsPerSecond, 2)}/s`,
+    `    expected from the lease timing alone: B ≈ ${per1k(g.expectedCallsPer1kRequests.B)} (${g.tenants} tenants, one lease renewal per ~${g.leaseRefreshSeconds} s each, so a ${g.leaseRefreshSeconds} s turn sees each once); A ≈ ${per1k(g.expectedCallsPer1kRequests.A)} in the long run (each tenant re-asks "is there a limit?" every 10 s, so a ${g.turnSeconds} s turn sees ${Math.floor(g.turnSeconds / 10)}–${Math.ceil(g.turnSeconds / 10)} of those per tenant)` +
+      (g.coversLeaseRefresh ? "" : `\n    NOTE: turns of ${g.turnSeconds} s are shorter than one lease renewal period (~${g.leaseRefreshSeconds} s), so B's count misses the renewals: not a steady-state figure (use the default --global-duration)`),
+    ...(g.phases.A.globalLedgerRestarts || g.phases.B.globalLedgerRestarts
+      ? [`  the GlobalLedger restarted during measured turns (A ${g.phases.A.globalLedgerRestarts}×, B ${g.phases.B.globalLedgerRestarts}×): its counters were summed across the restarts`]
+      : []),
+    `  a new limit reached every tenant (all ${g.tenants} holding a lease) ${g.allTenantsLeasedAfterPutMs.map((/** @type {number | null} */ ms) => (ms === null ? "never (gave up)" : `${f(ms / 1000, 1)} s`)).join(", ")} after the PUT (tenants that learnt "no limit" ask again only after 10 s; resolution ~1 s)` +
+      (g.revocationPutMs.length ? `; PUT /global revoking ${g.revocationPutMs.map((/** @type {any} */ r) => `${r.leases} leases took ${f(r.ms, 1)} ms`).join(", ")}` : ""),
+    `  ${g.tenants} tenants round-robin, ${g.connections} connections, ${g.size}-token prompt, ${g.turnSeconds} s per turn, ${g.rounds} A/B pairs; B's daily limit $${Number(g.dailyLimitUsd).toLocaleString("en-US")}, lease cap $${g.leaseCapUsd}; after the run: daily spent $${f(g.final.dailySpentUsd, 4)}, outstanding leases $${f(g.final.dailyOutstandingUsd, 2)} (${g.final.leases} leases)`,
+  ];
+  const v = g.verdict;
+  if (v) {
+    const mark = { met: "met", "not met": "not met", inconclusive: "inconclusive", "not measured": "not measured" };
+    lines.push(`  global limit within 10% of no limit: ${mark[/** @type {"met"} */ (v.status)]} (${v.detail})`);
+  }
+  return lines.join("\n");
+}

@@ -16,12 +16,13 @@ import { join, resolve } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { buildBundle } from "./bundle.mjs";
 import { measureColdStart } from "./coldstart.mjs";
+import { mergeGlobalInto, runGlobalScenario } from "./global.mjs";
 import { mergeLoads, parseServerTiming, runLoad, withoutRaw } from "./load.mjs";
 import { machine, versions } from "./machine.mjs";
 import { estimateSeconds, parseOptions, planFor, USAGE } from "./options.mjs";
 import { cleanup, installSignalHandlers, interrupted, waitIdle } from "./procs.mjs";
 import { chatBody, makePrompts, sizeLabel } from "./prompts.mjs";
-import { compare, comparisonTable, f, runsTable, table, tidy, verdictLines, verdicts, writeJson } from "./report.mjs";
+import { compare, comparisonTable, f, globalReport, runsTable, table, tidy, verdictLines, verdicts, writeJson } from "./report.mjs";
 import {
   FEATURE,
   GUARD_MODEL,
@@ -40,6 +41,8 @@ import {
 import { startUpstream } from "./upstream.mjs";
 
 const PASSTHROUGH = join(ROOT, "bench", "passthrough-worker.mjs");
+/** Prompt size of the global-limit scenario (tokens). */
+const GLOBAL_SIZE = 100;
 
 /** @param {string} s */
 const say = (s) => process.stdout.write(s + "\n");
@@ -65,7 +68,8 @@ async function main() {
   const t0 = performance.now();
   const mach = machine();
   const vers = versions(ROOT);
-  say(`budget-guard bench — ${started.toISOString()} — ${opts.quick ? "quick" : "full"} run, about ${Math.round(estimateSeconds(opts) / 6) / 10} min`);
+  const onlyGlobal = opts.only === "global";
+  say(`budget-guard bench — ${started.toISOString()} — ${onlyGlobal ? "global-limit scenario only" : opts.quick ? "quick run" : "full run"}${opts.quick ? " (quick durations)" : ""}, about ${Math.round(estimateSeconds(opts) / 6) / 10} min`);
   say(`machine: ${mach.cpuModel}, ${mach.cores} cores, ${mach.memoryMiB} MiB, ${mach.os}, Node ${mach.node}, load avg ${mach.loadavgAtStart.join(" ")}`);
   say(`versions: guard ${vers.guard}${vers.git.commit ? ` (${vers.git.commit.slice(0, 12)})` : ""}, wrangler ${vers.wrangler}, miniflare ${vers.miniflare}, workerd ${vers.workerd}, @portkey-ai/gateway ${vers.portkeyGateway}, autocannon ${vers.autocannon}`);
 
@@ -83,7 +87,8 @@ async function main() {
   try {
     // Prompts.
     say("\n• prompts");
-    const { prompts, tokenizer } = await makePrompts(opts.sizes);
+    const promptSizes = onlyGlobal ? [GLOBAL_SIZE] : [...new Set([...opts.sizes, ...(opts.global ? [GLOBAL_SIZE] : [])])].sort((a, b) => a - b);
+    const { prompts, tokenizer } = await makePrompts(promptSizes);
     result.prompts = {
       tokenizer,
       sizes: [...prompts].map(([size, p]) => ({ size, label: sizeLabel(size), tokens: p.tokens, chars: p.chars, bodyBytes: Buffer.byteLength(chatBody(GUARD_MODEL, p.text, opts.maxTokens)) })),
@@ -119,6 +124,35 @@ async function main() {
       loadGenerator: `autocannon ${vers.autocannon} in the bench process, keep-alive, pipelining 1; latency per response from process.hrtime (request written → response complete)`,
       cpu: "utime+stime from /proc/<pid>/stat before/after each run (10 ms ticks), divided by the responses of the run",
     };
+
+    /** The global-limit scenario (issue 7) on its own guard instance; prints its turns as it goes. */
+    const globalScenario = async () => {
+      say(`\n• global limit scenario (issue 7): its own guard, ${opts.globalTenants} tenants round-robin, ${opts.globalConnections} connections, ${GLOBAL_SIZE}-token prompt; turns A (no global limit) and B (a global limit) alternate, ${opts.globalDuration} s each`);
+      const g = await runGlobalScenario({
+        opts,
+        bundlePath: bundle.entryPath,
+        base,
+        upstream,
+        storageRoot,
+        storageMedium: opts.storage === "shm" ? "tmpfs" : "disk",
+        prompt: /** @type {import("./prompts.mjs").Prompt} */ (prompts.get(GLOBAL_SIZE)),
+        size: GLOBAL_SIZE,
+        log: say,
+      });
+      result.global = g.result;
+      return g;
+    };
+
+    if (onlyGlobal) {
+      // --only=global: nothing else runs (the finally block below still cleans up and writes the JSON).
+      const g = await globalScenario();
+      result.verdicts = [g.verdict];
+      say("\n• global limit (issue 7): GlobalLedger calls and latency, B (global limit) vs A (none); turns pooled per phase; ST = Server-Timing, ms");
+      say(globalReport(g.result));
+      say("\n• target of issue 7 (reported, not asserted)");
+      say(verdictLines(result.verdicts));
+      return;
+    }
 
     // Cold start (its own short-lived instances, before anything is warm).
     say("\n• cold start");
@@ -252,6 +286,22 @@ async function main() {
       );
     }
 
+    // The global-limit scenario, after the main load runs. If it fails, the rest of the run still counts.
+    /** @type {Awaited<ReturnType<typeof globalScenario>> | null} */
+    let globalRun = null;
+    /** @type {string | null} */
+    let globalError = null;
+    if (opts.global) {
+      try {
+        globalRun = await globalScenario();
+      } catch (err) {
+        if (interrupted().aborted) throw err;
+        globalError = err instanceof Error ? err.stack ?? err.message : String(err);
+        result.global = { error: globalError };
+        say(`  the global scenario failed: ${globalError.split("\n")[0]}`);
+      }
+    }
+
     // Guard health after the run.
     if (guardWorker) {
       const budget = await oneGet(guardWorker.url, "/v1/budget", { authorization: `Bearer ${key}`, "x-budget-feature": FEATURE });
@@ -279,6 +329,8 @@ async function main() {
     const comparisons = compare(runs);
     result.comparisons = comparisons;
     const vs = verdicts({ runs, comparisons, bundle, coldStart: cold });
+    if (globalRun) vs.push(globalRun.verdict);
+    else if (globalError) vs.push({ id: "global-latency", target: "latency with a global limit within 10% of no global limit (issue 7)", status: "not measured", detail: `the scenario failed: ${globalError.split("\n")[0]}` });
     result.verdicts = vs;
     const large = opts.sizes.filter((s) => s >= opts.largeSize);
     say("\n• results (latency in ms from exact per-response times; CPU per request of the serving process; ST = the guard's Server-Timing, ms)");
@@ -294,7 +346,11 @@ async function main() {
     if (cold.guard.freshInstances.instances) say(`  guard: fresh instance → ready ${f(cold.guard.freshInstances.startMsMedian, 0)} ms, first LLM request ${f(cold.guard.freshInstances.firstRequestMsMedian, 1)} ms (median of ${cold.guard.freshInstances.instances}), second ${f(cold.guard.freshInstances.secondRequestMsMedian, 1)} ms`);
     say(`  pass-through: fresh instance → ready ${f(cold.passthrough.startMs, 0)} ms, first request ${f(cold.passthrough.firstMs, 1)} ms, second ${f(cold.passthrough.secondMs, 1)} ms`);
     say(`  tokenizer on the common path: ${cold.tokenizer.constructedOnCommonPath}`);
-    say("\n• targets of issue 8 (reported, not asserted)");
+    if (globalRun) {
+      say("\n• global limit (issue 7): GlobalLedger calls and latency, B (global limit) vs A (none); turns pooled per phase; ST = Server-Timing, ms");
+      say(globalReport(globalRun.result));
+    }
+    say(`\n• targets of issue 8${globalRun ? " (and issue 7's global-limit latency, last)" : ""} (reported, not asserted)`);
     say(verdictLines(vs));
     const gh = result.guardHealth;
     if (gh) {
@@ -317,7 +373,7 @@ async function main() {
     await cleanup();
     result.finishedAt = new Date().toISOString();
     result.wallSeconds = Math.round((performance.now() - t0) / 100) / 10;
-    if (result.runs || result.error) {
+    if (result.runs || result.global || result.error) {
       const out = resolve(ROOT, opts.out);
       writeJson(out, tidy(result));
       say(`wrote ${out}${result.error ? " (partial: the run failed)" : ""}`);
@@ -326,10 +382,21 @@ async function main() {
         writeJson(copy, tidy(result));
         say(`wrote ${copy}`);
       }
+      if (opts.mergeInto && result.global && !result.error) {
+        const into = resolve(ROOT, opts.mergeInto);
+        try {
+          mergeGlobalInto(into, result);
+          say(`merged the global scenario's result and verdict into ${into}`);
+        } catch (err) {
+          exitCode = 1;
+          process.stderr.write(`bench: could not merge into ${into}: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+      }
     }
     say(`done in ${result.wallSeconds} s`);
+    // (Here, not after the block: --only=global returns from the try block early.)
+    process.exitCode = exitCode;
   }
-  process.exitCode = exitCode;
 }
 
 /**
@@ -425,8 +492,14 @@ function printSaved(path) {
     say(`  tokenizer on the common path: ${c.tokenizer.constructedOnCommonPath}`);
   }
   if (r.bundle) say(`\n• bundle: ${f(r.bundle.rawBytes / 1048576, 2)} MiB raw, ${f(r.bundle.gzipBytes / 1048576, 2)} MiB gzip`);
+  if (r.global?.error) say(`\n• global limit (issue 7): the scenario failed: ${String(r.global.error).split("\n")[0]}`);
+  else if (r.global) {
+    const m = r.global.measuredSeparately;
+    say(`\n• global limit (issue 7)${m ? ` — measured separately: ${m.startedAt}, commit ${String(m.commit ?? "?").slice(0, 12)}, ${m.wallSeconds} s` : ""}`);
+    say(globalReport(r.global));
+  }
   if (r.verdicts) {
-    say("\n• targets of issue 8");
+    say("\n• targets");
     say(verdictLines(r.verdicts));
   }
   if (r.error) say(`\nthe run failed: ${r.error}`);

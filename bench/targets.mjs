@@ -186,9 +186,10 @@ export async function startWorker(o) {
  * far above what the run spends, and a `user` key bound to that user.
  * @param {string} url
  * @param {string} adminToken
+ * @param {string} [tenant]  the tenant id (default `bench`; the global scenario creates several)
  * @returns {Promise<{ key: string, calls: { what: string, status: number, ms: number }[] }>}
  */
-export async function seedGuard(url, adminToken) {
+export async function seedGuard(url, adminToken, tenant = TENANT) {
   /** @type {{ what: string, status: number, ms: number }[]} */
   const calls = [];
   const call = async (/** @type {string} */ method, /** @type {string} */ path, /** @type {unknown} */ body) => {
@@ -203,14 +204,14 @@ export async function seedGuard(url, adminToken) {
     if (!res.ok) throw new Error(`guard admin ${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
     return JSON.parse(text);
   };
-  await call("PUT", `/admin/v1/tenants/${TENANT}`, {
+  await call("PUT", `/admin/v1/tenants/${tenant}`, {
     name: "Bench tenant",
     limits: { daily: 10_000_000, monthly: 100_000_000 },
     prices: { [GUARD_MODEL]: { input: 0.15, output: 0.6 } },
   });
-  await call("PUT", `/admin/v1/tenants/${TENANT}/users/${USER}`, { limits: { daily: 1_000_000, monthly: 10_000_000 } });
-  await call("PUT", `/admin/v1/tenants/${TENANT}/features/${FEATURE}`, { limits: { daily: 1_000_000, monthly: 10_000_000 } });
-  const created = await call("POST", `/admin/v1/tenants/${TENANT}/keys`, { name: "bench", role: "user", userId: USER });
+  await call("PUT", `/admin/v1/tenants/${tenant}/users/${USER}`, { limits: { daily: 1_000_000, monthly: 10_000_000 } });
+  await call("PUT", `/admin/v1/tenants/${tenant}/features/${FEATURE}`, { limits: { daily: 1_000_000, monthly: 10_000_000 } });
+  const created = await call("POST", `/admin/v1/tenants/${tenant}/keys`, { name: "bench", role: "user", userId: USER });
   if (typeof created.key !== "string") throw new Error(`guard admin: key creation returned no key: ${JSON.stringify(created).slice(0, 300)}`);
   return { key: created.key, calls };
 }
