@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { windowsAt } from "../src/budget/windows";
 import { GLOBAL_NAME, type GlobalLedger } from "../src/global/global-ledger";
+import type { TenantLedger } from "../src/ledger/tenant-ledger";
 import { leaseSize } from "../src/global/lease-policy";
 import { admin, chat, createKey, createTenant, eventually } from "./helpers/guard";
 
@@ -140,6 +141,64 @@ describe("global budget across tenants", () => {
     // Counted as spent (the safe side), and the restarted tenant gets a fresh lease.
     expect(after.daily.spentMicros).toBe(held.daily.outstandingMicros + held.daily.spentMicros);
     expect((await chat(key, { model: "mock-small", ...hello, max_tokens: 20 })).status).toBe(200);
+  });
+
+  it("the stop switch reaches tenants that had cached 'no limit' at once", async () => {
+    const all = await tenants(3);
+    await setGlobal({ limits: {} });
+    expect(
+      (await Promise.all(all.map(({ key }) => chat(key, { model: "mock-small", ...hello, max_tokens: 5 })))).map((r) => r.status),
+    ).toEqual([200, 200, 200]);
+    const t0 = Date.now();
+    await setGlobal({ limits: {}, blocked: true });
+    const after = await Promise.all(all.map(({ key }) => chat(key, { model: "mock-small", ...hello, max_tokens: 5 })));
+    expect(after.map((r) => r.status)).toEqual([429, 429, 429]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it("a renewal tops the lease up to its target instead of adding a fresh grant", async () => {
+    const g = global();
+    await setGlobal({ limits: { daily: 1000 } });
+    const first = await g.acquire({ tenant: "renew-t", leaseId: null, remaining: null, want: 0, ratePerSec: 0 });
+    expect(first.kind).toBe("lease");
+    if (first.kind !== "lease") return;
+    // The holder still has everything: extending only refreshes the expiry.
+    const again = await g.acquire({ tenant: "renew-t", leaseId: first.leaseId, remaining: first.grant, want: 0, ratePerSec: 0 });
+    expect(again).toMatchObject({ kind: "lease", leaseId: first.leaseId, grant: 0 });
+    // Having spent most of it, it gets topped up again, and the global object learns what was spent.
+    const topped = await g.acquire({ tenant: "renew-t", leaseId: first.leaseId, remaining: 1000, want: 0, ratePerSec: 0 });
+    expect(topped).toMatchObject({ kind: "lease", grant: first.grant - 1000 });
+    const s = await g.status();
+    expect(s.daily.inUseMicros).toBe(first.grant - 1000);
+    expect(s.leases.find((l) => l.tenant === "renew-t")?.grantedMicros).toBe(2 * first.grant - 1000);
+  });
+
+  it("an idle tenant returns its lease before expiry, so only what it spent counts", async () => {
+    const [{ t, key }] = (await tenants(1)) as [{ t: string; key: string }];
+    await setGlobal({ limits: { daily: 50 } });
+    expect((await chat(key, { model: "mock-small", ...hello, max_tokens: 20 })).status).toBe(200);
+    await eventually(async () => expect((await env.TENANT_LEDGER.getByName(t).counter("tenant", today())).reserved).toBe(0));
+    const spent = (await env.TENANT_LEDGER.getByName(t).counter("tenant", today())).spent;
+    const before = await global().status();
+    expect(before.leases).toHaveLength(1);
+    // Jump to just before the lease's expiry and let the tenant's alarm run.
+    await runInDurableObject(env.TENANT_LEDGER.getByName(t), (instance: TenantLedger) => {
+      const holder = Reflect.get(instance, "lease") as object;
+      const state = Reflect.get(holder, "state") as { expiresAt: number };
+      state.expiresAt = Date.now();
+    });
+    await runDurableObjectAlarm(env.TENANT_LEDGER.getByName(t));
+    const after = await global().status();
+    expect(after.leases).toEqual([]);
+    expect(after.daily.spentMicros - before.daily.spentMicros).toBe(spent);
+  });
+
+  it("keeps its call counters across eviction", async () => {
+    await setGlobal({ limits: { daily: 50 } });
+    await global().acquire({ tenant: "count-t", leaseId: null, remaining: null, want: 0, ratePerSec: 0 });
+    const before = (await global().status()).calls;
+    await evictDurableObject(global());
+    expect((await global().status()).calls).toEqual(before);
   });
 
   it("reports limits, spend and lease holders to the operator only", async () => {

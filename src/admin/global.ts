@@ -67,8 +67,17 @@ function present(s: GlobalStatus) {
     limits: s.limits,
     blocked: s.blocked,
     leaseCapUsd: s.leaseCapUsd,
-    daily: { window: s.daily.window, spentUsd: usd(s.daily.spentMicros), outstandingUsd: usd(s.daily.outstandingMicros) },
-    monthly: { window: s.monthly.window, spentUsd: usd(s.monthly.spentMicros), outstandingUsd: usd(s.monthly.outstandingMicros) },
+    // Spend so far = what ended leases committed + what open leases' holders reported spending.
+    daily: {
+      window: s.daily.window,
+      spentUsd: usd(s.daily.spentMicros + s.daily.inUseMicros),
+      outstandingUsd: usd(s.daily.outstandingMicros),
+    },
+    monthly: {
+      window: s.monthly.window,
+      spentUsd: usd(s.monthly.spentMicros + s.monthly.inUseMicros),
+      outstandingUsd: usd(s.monthly.outstandingMicros),
+    },
     leases: s.leases.map((l) => ({ tenant: l.tenant, grantedUsd: usd(l.grantedMicros), expiresAt: l.expiresAt })),
     calls: s.calls,
   };

@@ -19,8 +19,8 @@ export const GLOBAL_NAME = "global";
 const LEASE_TTL_MS = 30_000;
 /** After expiry, a lease not returned is counted as fully spent. */
 const GRACE_MS = 5_000;
-/** While no global limit is set, tenants ask again after this long. */
-const UNLIMITED_RECHECK_MS = 10_000;
+/** While no global limit is set (or traffic is blocked), tenants ask again after this long; a change is pushed to them at once. */
+const UNLIMITED_RECHECK_MS = 60_000;
 
 type LeaseRow = {
   id: string;
@@ -34,8 +34,6 @@ type LeaseRow = {
 
 /** The global budget. */
 export class GlobalLedger extends DurableObject<Env> {
-  private calls = { acquire: 0, release: 0, revoke: 0 };
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
@@ -45,6 +43,38 @@ export class GlobalLedger extends DurableObject<Env> {
       id TEXT PRIMARY KEY, tenant TEXT NOT NULL, day TEXT NOT NULL, month TEXT NOT NULL,
       granted INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT NOT NULL)`);
     sql.exec(`CREATE INDEX IF NOT EXISTS leases_active ON leases (state, expires_at)`);
+    if (
+      !sql
+        .exec(`PRAGMA table_info(leases)`)
+        .toArray()
+        .some((c) => c.name === "used")
+    ) {
+      sql.exec(`ALTER TABLE leases ADD COLUMN used INTEGER NOT NULL DEFAULT 0`);
+    }
+    // Call counters survive eviction (an idle GlobalLedger is evicted within seconds).
+    sql.exec(`CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID`);
+    // Tenants told "no limit" or "blocked" recently: told again at once when the operator changes the settings.
+    sql.exec(`CREATE TABLE IF NOT EXISTS watchers (tenant TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID`);
+  }
+
+  private count(name: "acquire" | "release" | "revoke"): void {
+    this.ctx.storage.sql.exec(`INSERT INTO stats (name, n) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET n = n + 1`, name);
+  }
+
+  private calls(): { acquire: number; release: number; revoke: number } {
+    const out = { acquire: 0, release: 0, revoke: 0 };
+    for (const r of this.ctx.storage.sql.exec<{ name: string; n: number }>(`SELECT name, n FROM stats`).toArray()) {
+      if (r.name in out) out[r.name as keyof typeof out] = r.n;
+    }
+    return out;
+  }
+
+  private watch(tenant: string, until: number): void {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO watchers (tenant, until) VALUES (?, ?) ON CONFLICT (tenant) DO UPDATE SET until = excluded.until`,
+      tenant,
+      until,
+    );
   }
 
   private settings(): GlobalSettings {
@@ -75,6 +105,15 @@ export class GlobalLedger extends DurableObject<Env> {
     return { total: r?.total ?? 0, holders: r?.holders ?? 0 };
   }
 
+  /** Spent from leases still open, as their holders last reported. */
+  private used(column: "day" | "month", win: string): number {
+    return (
+      this.ctx.storage.sql
+        .exec<{ u: number | null }>(`SELECT SUM(used) AS u FROM leases WHERE state = 'active' AND ${column} = ?`, win)
+        .toArray()[0]?.u ?? 0
+    );
+  }
+
   private lease(id: string): LeaseRow | undefined {
     return this.ctx.storage.sql.exec<LeaseRow>(`SELECT * FROM leases WHERE id = ?`, id).toArray()[0] as LeaseRow | undefined;
   }
@@ -89,19 +128,17 @@ export class GlobalLedger extends DurableObject<Env> {
 
   /** Grants a new lease or extends the tenant's current one. */
   acquire(req: LeaseRequest): LeaseGrant {
-    this.calls.acquire += 1;
+    this.count("acquire");
     const now = Date.now();
     const s = this.settings();
     const w = windowsAt(now, "UTC");
     const dailyLimit = s.limits.daily ?? null;
     const monthlyLimit = s.limits.monthly ?? null;
-    if (s.blocked) {
+    if (s.blocked || (dailyLimit === null && monthlyLimit === null)) {
       if (req.leaseId) this.releaseLease({ leaseId: req.leaseId, remaining: req.remaining ?? 0 });
-      return { kind: "blocked", checkAfter: now + 1000 };
-    }
-    if (dailyLimit === null && monthlyLimit === null) {
-      if (req.leaseId) this.releaseLease({ leaseId: req.leaseId, remaining: req.remaining ?? 0 });
-      return { kind: "unlimited", checkAfter: now + UNLIMITED_RECHECK_MS };
+      const checkAfter = now + UNLIMITED_RECHECK_MS;
+      this.watch(req.tenant, checkAfter);
+      return { kind: s.blocked ? "blocked" : "unlimited", checkAfter };
     }
 
     const current = req.leaseId ? this.lease(req.leaseId) : undefined;
@@ -139,14 +176,17 @@ export class GlobalLedger extends DurableObject<Env> {
         binding = x;
       }
     }
-    const grant = leaseSize({
+    // What the tenant should hold; an extension only tops up to it (a renewal of a lease with plenty left adds nothing).
+    const holding = reuse ? Math.max(0, req.remaining ?? 0) : 0;
+    const target = leaseSize({
       want: req.want,
       ratePerSec: req.ratePerSec,
-      headroom,
+      headroom: headroom + holding,
       holders,
       cap: toMicros(s.leaseCapUsd),
       ttlSec: LEASE_TTL_MS / 1000,
     });
+    const grant = Math.max(0, Math.min(headroom, Math.max(target - holding, req.want - holding)));
     const expiresAt = now + LEASE_TTL_MS;
     let id: string;
     if (!reuse && grant === 0) {
@@ -154,7 +194,14 @@ export class GlobalLedger extends DurableObject<Env> {
       id = "";
     } else if (reuse) {
       id = reuse.id;
-      this.ctx.storage.sql.exec(`UPDATE leases SET granted = granted + ?, expires_at = ? WHERE id = ?`, grant, expiresAt, id);
+      // The tenant's report of what it still holds tells how much of the lease is already spent.
+      this.ctx.storage.sql.exec(
+        `UPDATE leases SET used = MAX(0, granted - ?), granted = granted + ?, expires_at = ? WHERE id = ?`,
+        holding,
+        grant,
+        expiresAt,
+        id,
+      );
     } else {
       id = crypto.randomUUID();
       this.ctx.storage.sql.exec(
@@ -183,7 +230,7 @@ export class GlobalLedger extends DurableObject<Env> {
 
   /** A tenant returns a lease (window rolled over, idle, restarted): the unspent part goes back. */
   releaseLease(req: { leaseId: string; remaining: number }): void {
-    this.calls.release += 1;
+    this.count("release");
     const l = this.lease(req.leaseId);
     if (!l) return;
     if (l.state === "active") this.finish(l, req.remaining, "returned");
@@ -214,7 +261,7 @@ export class GlobalLedger extends DurableObject<Env> {
       `INSERT INTO settings (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json`,
       JSON.stringify(next),
     );
-    await this.revokeAll();
+    await Promise.all([this.revokeAll(), this.notifyWatchers()]);
     return this.status();
   }
 
@@ -223,7 +270,7 @@ export class GlobalLedger extends DurableObject<Env> {
     const active = this.ctx.storage.sql.exec<LeaseRow>(`SELECT * FROM leases WHERE state = 'active'`).toArray() as LeaseRow[];
     await Promise.all(
       active.map(async (l) => {
-        this.calls.revoke += 1;
+        this.count("revoke");
         try {
           const remaining = await this.env.TENANT_LEDGER.getByName(l.tenant).revokeGlobalLease(l.id);
           const fresh = this.lease(l.id);
@@ -231,6 +278,23 @@ export class GlobalLedger extends DurableObject<Env> {
         } catch (err) {
           // Unreachable holder: its lease still ends at expiry, counted as spent.
           console.error(JSON.stringify({ level: "error", msg: "global: lease revocation failed", tenant: l.tenant, error: String(err) }));
+        }
+      }),
+    );
+  }
+
+  /** Tells tenants that cached "no limit" or "blocked" to ask again now, so a change applies to their next request. */
+  private async notifyWatchers(): Promise<void> {
+    const now = Date.now();
+    const watchers = this.ctx.storage.sql.exec<{ tenant: string }>(`SELECT tenant FROM watchers WHERE until > ?`, now).toArray();
+    this.ctx.storage.sql.exec(`DELETE FROM watchers`);
+    await Promise.all(
+      watchers.map(async (w) => {
+        try {
+          await this.env.TENANT_LEDGER.getByName(w.tenant).globalChanged();
+        } catch (err) {
+          // That tenant asks again when its cached answer runs out.
+          console.error(JSON.stringify({ level: "error", msg: "global: notifying a tenant failed", tenant: w.tenant, error: String(err) }));
         }
       }),
     );
@@ -252,15 +316,17 @@ export class GlobalLedger extends DurableObject<Env> {
       daily: {
         window: w.daily.key.slice(4),
         spentMicros: this.spent(w.daily.key),
+        inUseMicros: this.used("day", w.daily.key),
         outstandingMicros: this.outstanding("day", w.daily.key).total,
       },
       monthly: {
         window: w.monthly.key.slice(6),
         spentMicros: this.spent(w.monthly.key),
+        inUseMicros: this.used("month", w.monthly.key),
         outstandingMicros: this.outstanding("month", w.monthly.key).total,
       },
       leases: leases.map((l) => ({ tenant: l.tenant, grantedMicros: l.granted, expiresAt: new Date(l.expires_at).toISOString() })),
-      calls: { ...this.calls },
+      calls: this.calls(),
     };
   }
 

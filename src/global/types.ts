@@ -45,8 +45,9 @@ export interface GlobalStatus {
   limits: { daily?: number | null; monthly?: number | null };
   blocked: boolean;
   leaseCapUsd: number;
-  daily: { window: string; spentMicros: number; outstandingMicros: number };
-  monthly: { window: string; spentMicros: number; outstandingMicros: number };
+  /** `spentMicros`: committed by ended leases; `inUseMicros`: spent from open leases as last reported; `outstandingMicros`: granted to open leases. */
+  daily: { window: string; spentMicros: number; inUseMicros: number; outstandingMicros: number };
+  monthly: { window: string; spentMicros: number; inUseMicros: number; outstandingMicros: number };
   leases: { tenant: string; grantedMicros: number; expiresAt: string }[];
   calls: { acquire: number; release: number; revoke: number };
 }

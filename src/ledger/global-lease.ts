@@ -179,6 +179,11 @@ export class GlobalLeaseHolder {
     return s.kind === "lease" && s.exhaustedUntil <= Date.now() && s.available < s.granted / 2;
   }
 
+  /** The operator changed the global settings: a cached "no limit" or "blocked" answer is stale. */
+  invalidate(): void {
+    if (this.state.kind !== "lease") this.state = { kind: "unknown" };
+  }
+
   /** The GlobalLedger pulls the lease back (limit lowered, traffic blocked): returns what is unspent. */
   revoke(leaseId: string): number {
     const s = this.state;

@@ -114,6 +114,9 @@ export class TenantLedger extends LedgerBase {
     }
     if (result.status === "global_short") throw new Error("unreachable: lease growth not allowed on retry");
 
+    // An idle lease goes back before it expires (else it would count as spent): the alarm returns it.
+    const returnAt = holder.returnAt();
+    if (returnAt !== null) await this.scheduleAlarm(returnAt);
     if (result.status === "allowed") {
       await this.scheduleAlarm(now + ttlMs);
       // Top the lease up before it runs out, off this request's path.
@@ -137,6 +140,11 @@ export class TenantLedger extends LedgerBase {
     }
     const replay = r.state === "settled" ? (this.store.replay(id) ?? null) : null;
     return { status: "duplicate", state: r.state, replay };
+  }
+
+  /** The GlobalLedger's settings changed: ask again on the next request. */
+  globalChanged(): void {
+    this.lease?.invalidate();
   }
 
   /** The GlobalLedger pulls this tenant's lease back; returns what was unspent. */
@@ -292,6 +300,7 @@ export class TenantLedger extends LedgerBase {
       this.store.nextExpiry(),
       nextDeliveryAt(this.store),
       this.anomalyDueAt,
+      this.lease?.returnAt() ?? null,
       tenant ? nextCloseAt(now, tenant.config.timezone) + 60_000 : null,
     ];
     const next = Math.min(...candidates.filter((t): t is number => t !== null));
