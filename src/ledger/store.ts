@@ -4,9 +4,8 @@
  * read-check-write runs inside one `transactionSync` with no await in between.
  */
 import type { Role } from "../auth/keys";
+import { LedgerRecords, type Binding } from "./records";
 import { tenantDefaults, type FeatureConfig, type TenantConfig, type UserConfig } from "../budget/tenant-config";
-
-type Binding = string | number | null;
 
 /** Entries of user and feature settings kept in memory. */
 const CACHE_LIMIT = 10_000;
@@ -51,33 +50,6 @@ export interface ReservationRow {
   cost: number | null;
 }
 
-/** An audit log row. */
-export interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  before: string | null;
-  after: string | null;
-}
-
-/** An alert outbox row. */
-export interface AlertRow {
-  id: string;
-  scope: string;
-  win: string;
-  kind: string;
-  threshold: number;
-  payload: string;
-  created_at: number;
-  state: string;
-  attempts: number;
-  next_attempt_at: number | null;
-  last_error: string | null;
-  delivered_at: number | null;
-}
-
 /** Counter state of one scope in one window. */
 export interface CounterRow {
   scope: string;
@@ -88,27 +60,12 @@ export interface CounterRow {
 }
 
 /** The storage operations the ledger uses. */
-export class LedgerStore {
+export class LedgerStore extends LedgerRecords {
   private readonly userCache = new Map<string, UserConfig | undefined>();
   private readonly featureCache = new Map<string, FeatureConfig | undefined>();
 
-  constructor(private readonly sql: SqlStorage) {}
-
-  private rows<T>(query: string, ...b: Binding[]): T[] {
-    return this.sql.exec(query, ...b).toArray() as unknown as T[];
-  }
-
-  private first<T>(query: string, ...b: Binding[]): T | undefined {
-    return this.rows<T>(query, ...b)[0];
-  }
-
-  /** Rows of an arbitrary query, for the ledger's other modules. */
-  all<T>(query: string, ...b: Binding[]): T[] {
-    return this.rows<T>(query, ...b);
-  }
-
-  run(query: string, ...b: Binding[]): number {
-    return this.sql.exec(query, ...b).rowsWritten;
+  constructor(sql: SqlStorage) {
+    super(sql);
   }
 
   tenant(): TenantRow | null {
@@ -290,11 +247,6 @@ export class LedgerStore {
     return this.rows<{ feature: string }>(`SELECT feature FROM features ORDER BY feature`).map((r) => r.feature);
   }
 
-  /** Adds to a counter, creating its row on first use. */
-  bump(scope: string, win: string, delta: { spent?: number; reserved?: number; requests?: number }): void {
-    this.bumpAll([[scope, win]], delta);
-  }
-
   /**
    * Adds the same delta to several counters in one statement: a request
    * touches 6–8 counter rows, and one multi-row upsert costs far less than
@@ -349,79 +301,6 @@ export class LedgerStore {
   nextExpiry(): number | null {
     const r = this.first<{ t: number | null }>(`SELECT MIN(expires_at) AS t FROM reservations WHERE state = 'open'`);
     return r?.t ?? null;
-  }
-
-  replay(id: string): { status: number; contentType: string; body: string } | undefined {
-    const r = this.first<{ status: number; content_type: string; body: string }>(
-      `SELECT status, content_type, body FROM replays WHERE id = ?`,
-      id,
-    );
-    return r ? { status: r.status, contentType: r.content_type, body: r.body } : undefined;
-  }
-
-  saveReplay(id: string, r: { status: number; contentType: string; body: string }, now: number): void {
-    this.run(
-      `INSERT INTO replays (id, status, content_type, body, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      id,
-      r.status,
-      r.contentType,
-      r.body,
-      now,
-    );
-  }
-
-  /** Set when an alert was queued since the object last planned deliveries. */
-  newAlerts = false;
-
-  /** Queues an alert once per (scope, window, kind, threshold); returns true when it is new. */
-  queueAlert(a: { id: string; scope: string; win: string; kind: string; threshold: number; payload: string; now: number }): boolean {
-    const rows = this.rows<{ id: string }>(
-      `INSERT INTO alerts (id, scope, win, kind, threshold, payload, created_at, state, attempts, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING RETURNING id`,
-      a.id,
-      a.scope,
-      a.win,
-      a.kind,
-      a.threshold,
-      a.payload,
-      a.now,
-      a.now,
-    );
-    if (rows.length > 0) this.newAlerts = true;
-    return rows.length > 0;
-  }
-
-  /** Records the free final message for a user and window; true only the first time. */
-  claimFinalNotice(userId: string, win: string, now: number): boolean {
-    return (
-      this.rows<{ user_id: string }>(
-        `INSERT INTO final_notices (user_id, win, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING user_id`,
-        userId,
-        win,
-        now,
-      ).length > 0
-    );
-  }
-
-  /** Appends to the audit log. */
-  audit(e: { at: number; actor: string; action: string; target: string; before: unknown; after: unknown }): void {
-    this.run(
-      `INSERT INTO audit (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
-      e.at,
-      e.actor,
-      e.action,
-      e.target,
-      e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
-      e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
-    );
-  }
-
-  auditLog(limit: number, beforeId: number | null): AuditRow[] {
-    return this.rows<AuditRow>(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`, beforeId ?? Number.MAX_SAFE_INTEGER, limit);
-  }
-
-  alerts(limit: number): AlertRow[] {
-    return this.rows<AlertRow>(`SELECT * FROM alerts ORDER BY created_at DESC, id LIMIT ?`, limit);
   }
 
   recentOutputTokens(model: string, limit: number): number[] {
