@@ -49,12 +49,13 @@ function defaultType(status: number): string {
 }
 
 /** Anthropic's error `type` for a status (its SDKs switch on it). */
-function anthropicType(status: number, code: string): string {
+function anthropicType(status: number): string {
   if (status === 400 || status === 413 || status === 415) return status === 413 ? "request_too_large" : "invalid_request_error";
   if (status === 401) return "authentication_error";
   if (status === 403) return "permission_error";
   if (status === 404) return "not_found_error";
-  if (status === 429 || status === 402) return code.endsWith("_budget_exceeded") ? "rate_limit_error" : "rate_limit_error";
+  // Budget blocks too: Anthropic's SDKs know rate_limit_error, and x-should-retry: false stops their retry.
+  if (status === 429 || status === 402) return "rate_limit_error";
   if (status === 503) return "overloaded_error";
   return "api_error";
 }
@@ -67,7 +68,7 @@ export function errorBody(
 ): unknown {
   switch (dialect) {
     case "anthropic":
-      return { type: "error", error: { type: anthropicType(status, err.code), message: err.message } };
+      return { type: "error", error: { type: anthropicType(status), message: err.message } };
     case "admin":
       return { error: { message: err.message, code: err.code, ...(err.details === undefined ? {} : { details: err.details }) } };
     case "openai":

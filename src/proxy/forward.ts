@@ -28,10 +28,9 @@ export interface ForwardOptions {
   c: Context<AppEnv>;
   spec: RouteSpec;
   target: ModelRoute;
+  /** The body as the guard will send it (model and cap already rewritten); usage options are added here. */
   body: Body;
   stream: boolean;
-  /** The client asked for OpenAI's usage chunk itself. */
-  clientWantsUsage: boolean;
   pieces: InputPieces;
   /** Null when forwarding unmetered (FAIL_OPEN with the ledger down). */
   ledger: { stub: DurableObjectStub<TenantLedger>; reservationId: string; idempotent: boolean } | null;
@@ -45,6 +44,7 @@ export interface ForwardOptions {
 export async function forward(o: ForwardOptions): Promise<Response> {
   const { c, spec, target, stream, ledger, headers, log } = o;
   const config = c.get("config");
+  const prepared = spec.forUpstream(o.body, stream);
   const settle = (usage: Usage, outcome: SettleRequest["outcome"], replay?: Replay) => {
     log.set({
       inputTokens: usage.inputTokens + usage.cachedInputTokens + usage.cacheWriteTokens,
@@ -78,7 +78,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
       {
         route: spec.route,
         model: target.upstreamModel,
-        body: o.body,
+        body: prepared.body,
         stream,
         clientHeaders: c.req.raw.headers,
         signal: AbortSignal.timeout(stream ? config.UPSTREAM_STREAM_TIMEOUT_MS : config.UPSTREAM_TIMEOUT_MS),
@@ -123,11 +123,11 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   });
 
   if (stream && upstream.body) {
-    const tracker = dialect.tracker(spec.route, { hideUsageChunk: !o.clientWantsUsage });
+    const tracker = dialect.tracker(spec.route, { hideUsageChunk: !prepared.clientWantsUsage });
     const tracked = trackStream(upstream.body, tracker);
     c.executionCtx.waitUntil(
       tracked.done.then(async (end) => {
-        log.text("completion", tracker.generatedText());
+        log.text("completion", () => tracker.generatedText());
         const usage = tracker.usage();
         if (usage && end === "complete") return settle(usage, "ok");
         // Cut short (client gone, upstream broke or timed out): charge what was streamed.
@@ -138,7 +138,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   }
 
   const text = await upstream.text();
-  log.text("completion", text);
+  log.text("completion", () => text);
   let usage: Usage | null = null;
   try {
     usage = dialect.fromJson(spec.route, JSON.parse(text));

@@ -62,7 +62,7 @@ export function llmHandler(spec: RouteSpec) {
     const stream = spec.stream(body);
     const pieces = spec.input(body);
     log.set({ model, provider: target.provider.name, user: userId ?? bodyUserId ?? undefined, feature: feature ?? undefined });
-    log.text("prompt", pieces.texts.join("\n"));
+    log.text("prompt", () => pieces.texts.join("\n"));
     const keyHash = await sha256Hex(key);
     const stub = c.env.TENANT_LEDGER.getByName(tenantId);
     const request: ReserveRequest = {
@@ -103,7 +103,6 @@ export function llmHandler(spec: RouteSpec) {
       res = await reserve({ ...request, inputTokens: await exactInputTokens(pieces, target.encoding), inputExact: true });
     }
     const now = Date.now();
-    const prepared = spec.forUpstream(body, stream);
 
     if (res === null) {
       log.set({ decision: "unmetered", code: "ledger_unavailable" });
@@ -112,9 +111,8 @@ export function llmHandler(spec: RouteSpec) {
         c,
         spec,
         target,
-        body: prepared.body,
+        body,
         stream,
-        clientWantsUsage: prepared.clientWantsUsage,
         pieces,
         ledger: null,
         headers,
@@ -172,7 +170,6 @@ export function llmHandler(spec: RouteSpec) {
     // The call may go to a cheaper model (degrade) and with a lower output cap (clamp).
     const actual = res.model === target.priceKey ? target : route(res.model, spec, c);
     const capped = res.forwardMaxTokens !== undefined ? spec.withMaxTokens(body, res.forwardMaxTokens) : body;
-    const upstreamBody = spec.forUpstream(capped, stream).body;
     const headers = new Headers(positionHeaders(res.tightest, now));
     const warning = warningHeader(res.warnings);
     if (warning) headers.set("X-Budget-Warning", warning);
@@ -192,9 +189,8 @@ export function llmHandler(spec: RouteSpec) {
       c,
       spec,
       target: actual,
-      body: upstreamBody,
+      body: capped,
       stream,
-      clientWantsUsage: prepared.clientWantsUsage,
       pieces,
       ledger: { stub, reservationId: res.reservationId, idempotent: request.idempotent },
       headers,

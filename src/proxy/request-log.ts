@@ -50,9 +50,11 @@ export class RequestLog {
     return this;
   }
 
-  /** Prompt and completion text, kept only when the operator opted in. */
-  text(kind: "prompt" | "completion", value: string): this {
-    if (this.logPrompts) this.fields[kind] = value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value;
+  /** Prompt and completion text, kept only when the operator opted in (and only then built). */
+  text(kind: "prompt" | "completion", value: () => string): this {
+    if (!this.logPrompts) return this;
+    const v = value();
+    this.fields[kind] = v.length > MAX_TEXT ? `${v.slice(0, MAX_TEXT)}…` : v;
     return this;
   }
 

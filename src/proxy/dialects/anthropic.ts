@@ -39,9 +39,6 @@ class MessagesTracker extends JsonEventTracker {
         }
         break;
       }
-      case "error":
-        this.error = true;
-        break;
     }
     return true;
   }

@@ -41,7 +41,6 @@ class ChatTracker extends JsonEventTracker {
   }
 
   protected handle(chunk: Record<string, unknown>): boolean {
-    if (chunk.error) this.error = true;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     for (const c of choices) {
       const delta = obj(obj(c)?.delta);
@@ -79,9 +78,6 @@ class ResponsesTracker extends JsonEventTracker {
     } else if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
       const u = usageField(obj(ev.response)?.usage);
       if (u) this.u = normalise("responses", u);
-      if (type === "response.failed") this.error = true;
-    } else if (type === "error") {
-      this.error = true;
     }
     return true;
   }

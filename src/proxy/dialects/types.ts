@@ -20,8 +20,6 @@ export interface StreamTracker {
   usage(): Usage | null;
   /** Text generated so far, to count when usage never arrived. */
   generatedText(): string;
-  /** True when the upstream sent an error event. */
-  failed(): boolean;
 }
 
 /** A dialect's usage readers. */
@@ -42,11 +40,10 @@ export function obj(v: unknown): Record<string, unknown> | null {
 
 /**
  * Shared shape of the dialects' trackers: parse each event's JSON once, keep
- * the generated text and whether an error event came; subclasses read usage.
+ * the generated text; subclasses read usage.
  */
 export abstract class JsonEventTracker implements StreamTracker {
   protected text = "";
-  protected error = false;
 
   onEvent(e: SseEvent): boolean {
     let ev: Record<string, unknown> | null;
@@ -66,9 +63,5 @@ export abstract class JsonEventTracker implements StreamTracker {
 
   generatedText(): string {
     return this.text;
-  }
-
-  failed(): boolean {
-    return this.error;
   }
 }

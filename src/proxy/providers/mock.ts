@@ -36,7 +36,7 @@ function capOf(route: RouteKind, body: Record<string, unknown>): number | null {
   return typeof v === "number" && v > 0 ? Math.floor(v) : null;
 }
 
-function sse(events: { event?: string; data: unknown }[], opts: { breakAfter?: number; latencyMs: number }): Response {
+function sse(events: { event?: string; data: unknown }[], opts: { breakAfter?: number }): Response {
   const enc = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -162,7 +162,7 @@ export const mock: Provider = {
           ...(includeUsage && withUsage ? [{ data: { ...base, object: "chat.completion.chunk", choices: [], usage } }] : []),
           { data: "[DONE]" },
         ];
-        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 1, latencyMs: latency });
+        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 1 });
       }
       case "responses": {
         const usage = {
@@ -207,7 +207,7 @@ export const mock: Provider = {
           ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text }),
           ev(truncated ? "response.incomplete" : "response.completed", { response: response(finalStatus, true) }),
         ];
-        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 2, latencyMs: latency });
+        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 2 });
       }
       case "messages": {
         const usage = {
@@ -243,7 +243,7 @@ export const mock: Provider = {
           },
           { event: "message_stop", data: { type: "message_stop" } },
         ];
-        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 3, latencyMs: latency });
+        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 3 });
       }
     }
   },
