@@ -145,6 +145,26 @@ export const MIGRATIONS: readonly Step[][] = [
   [
     `CREATE TABLE IF NOT EXISTS replays (id TEXT PRIMARY KEY, status INTEGER NOT NULL, content_type TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL)`,
   ],
+  // v5: cost ceilings — Idempotency-Key scoping, stored context totals, background jobs polled to their end.
+  [
+    addColumn("reservations", "fingerprint", "TEXT"),
+    `CREATE TABLE IF NOT EXISTS contexts (
+       id TEXT PRIMARY KEY,
+       kind TEXT NOT NULL,
+       tokens INTEGER NOT NULL,
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS contexts_updated ON contexts (updated_at)`,
+    `CREATE TABLE IF NOT EXISTS background_jobs (
+       reservation_id TEXT PRIMARY KEY,
+       response_id TEXT NOT NULL,
+       provider TEXT NOT NULL,
+       started_at INTEGER NOT NULL,
+       next_poll_at INTEGER NOT NULL,
+       attempts INTEGER NOT NULL DEFAULT 0,
+       deadline_at INTEGER NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS background_jobs_due ON background_jobs (next_poll_at)`,
+  ],
 ];
 
 /** The version this code expects. */

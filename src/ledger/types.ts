@@ -32,6 +32,31 @@ export interface ReserveRequest {
   /** Whether a block may be answered with the one free final message (chat routes). */
   finalMessageEligible: boolean;
   streaming: boolean;
+  // ---- cost ceilings (DESIGN "Cost ceilings"); absent means the neutral default ----
+  /** Choices the call asks for (chat `n`); output is reserved, and capped when forwarded, for all of them. Default 1. */
+  choices?: number;
+  /** Audio input tokens, bounded from the audio's own bytes, priced at the model's audio rate (unpriced → 400). */
+  audioInputTokens?: number;
+  /** Input parts the guard cannot bound ("messages[0].content[1]: file_id …"): reserved at maxRequestUsd in full, else a 400 naming the first. */
+  unbounded?: string[];
+  /** Stored context the call reuses; the ledger adds the tokens it recorded for each (unknown → like `unbounded`). */
+  context?: ContextRef[];
+  /** Upper bound on billed built-in tool calls, by tool (e.g. `{ web_search: 5 }`); an unpriced tool → 400. */
+  toolCalls?: Record<string, number>;
+  /** Service tier asked for (`priority`, `flex`, `auto`, `default`…); priced with its multiplier. */
+  serviceTier?: string | null;
+  /** The longest prompt-cache write TTL the request asks for: input is bounded at that write rate. */
+  cacheTtl?: "5m" | "1h" | null;
+  /** Responses `background: true`: the reservation stays open until the object has polled the job to its end. */
+  background?: boolean;
+  /** SHA-256 of (key hash, user, feature, route, body): an Idempotency-Key reused with another one is a 422. */
+  fingerprint?: string | null;
+}
+
+/** A piece of provider-side stored state a request reuses. */
+export interface ContextRef {
+  kind: "previous_response" | "conversation" | "prompt";
+  id: string;
 }
 
 /** A soft-limit crossing. */
@@ -68,6 +93,8 @@ export type ReserveResult =
       warnings: WarningOut[];
       tightest: BudgetPosition | null;
       shadowCode?: string;
+      /** Client headers the tenant's `forwardHeaders` allow to reach the provider (lower case). */
+      forwardHeaders?: string[];
     }
   | {
       status: "blocked";
@@ -93,8 +120,16 @@ export interface Replay {
 export interface SettleRequest {
   reservationId: string;
   usage: Usage;
-  /** `ok`, `estimated` (usage missing: settled on counted tokens), `partial` (stream cut). */
-  outcome: "ok" | "estimated" | "partial";
+  /**
+   * `ok`, `estimated` (settled on tokens the guard counted exactly: visible text of a model without hidden
+   * tokens), `partial` (stream cut, counted exactly), `ceiling` (cost unknown: charged the whole reservation,
+   * or the usage's cost if that is higher).
+   */
+  outcome: "ok" | "estimated" | "partial" | "ceiling";
+  /** The provider's id of the response (Responses `resp_…`), whose token total the ledger remembers for reuse. */
+  responseId?: string;
+  /** The conversation the response was added to (Responses `conversation`), whose total grows by this call. */
+  conversationId?: string;
   /** For idempotent non-streaming calls: the answer, replayed to a retry instead of calling again. */
   replay?: Replay;
 }

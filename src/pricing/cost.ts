@@ -12,8 +12,16 @@ export interface Usage {
   inputTokens: number;
   /** Input tokens read from the prompt cache. */
   cachedInputTokens: number;
-  /** Input tokens written to the prompt cache (Anthropic). */
+  /** Input tokens written to the prompt cache at the 5-minute TTL (Anthropic). */
   cacheWriteTokens: number;
+  /** Input tokens written to the prompt cache at the 1-hour TTL (Anthropic `ttl: "1h"`). */
+  cacheWrite1hTokens?: number;
+  /** Audio input tokens (billed at the model's audio rate). */
+  audioInputTokens?: number;
+  /** Billed built-in tool calls by tool, e.g. `{ web_search: 3 }`. */
+  toolCalls?: Record<string, number>;
+  /** The service tier the provider says it served the call at. */
+  serviceTier?: string;
   /** Output tokens, reasoning tokens included (they are billed as output). */
   outputTokens: number;
 }

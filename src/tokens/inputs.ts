@@ -19,8 +19,12 @@ const CLAUDE_FACTOR = 1.4;
 /** Input as pieces of text plus tokens that need no counting. */
 export interface InputPieces {
   texts: string[];
-  /** Framing, images and pre-tokenized input. */
+  /** Framing, images, files and pre-tokenized input. */
   fixedTokens: number;
+  /** Audio input tokens (bounded from the bytes), priced apart from text. */
+  audioTokens: number;
+  /** Parts the guard cannot bound, each as "path: why" (a remote file_id, an unknown part type). */
+  unbounded: string[];
 }
 
 type Json = unknown;
@@ -62,7 +66,7 @@ function collectTools(tools: Json, out: InputPieces): void {
 
 /** OpenAI chat completions input. */
 export function chatInput(body: Record<string, unknown>): InputPieces {
-  const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING };
+  const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING, audioTokens: 0, unbounded: [] };
   const messages = Array.isArray(body.messages) ? body.messages : [];
   for (const m of messages) {
     if (!isRecord(m)) continue;
@@ -81,7 +85,7 @@ export function chatInput(body: Record<string, unknown>): InputPieces {
 
 /** OpenAI Responses API input. */
 export function responsesInput(body: Record<string, unknown>): InputPieces {
-  const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING };
+  const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING, audioTokens: 0, unbounded: [] };
   if (typeof body.instructions === "string") out.texts.push(body.instructions);
   const input = body.input;
   if (typeof input === "string") {
@@ -104,7 +108,7 @@ export function responsesInput(body: Record<string, unknown>): InputPieces {
 
 /** OpenAI embeddings input: strings, or token arrays counted as they are. */
 export function embeddingsInput(body: Record<string, unknown>): InputPieces {
-  const out: InputPieces = { texts: [], fixedTokens: 0 };
+  const out: InputPieces = { texts: [], fixedTokens: 0, audioTokens: 0, unbounded: [] };
   const input = body.input;
   const items = Array.isArray(input) && input.length > 0 && typeof input[0] !== "number" ? input : [input];
   for (const item of items) {
@@ -116,7 +120,7 @@ export function embeddingsInput(body: Record<string, unknown>): InputPieces {
 
 /** Anthropic Messages input. */
 export function messagesInput(body: Record<string, unknown>): InputPieces {
-  const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING };
+  const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING, audioTokens: 0, unbounded: [] };
   collectContent(body.system, out);
   const messages = Array.isArray(body.messages) ? body.messages : [];
   for (const m of messages) {
