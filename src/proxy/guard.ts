@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { sha256Hex } from "../auth/keys";
 import { ApiError } from "../errors";
+import type { TenantLedger } from "../ledger/tenant-ledger";
 import type { ReserveRequest, ReserveResult } from "../ledger/types";
 import { exactInputTokens, fastInputTokens } from "../tokens/inputs";
 import { blockHeaders, positionHeaders, serverTiming, warningHeader } from "./budget-headers";
@@ -16,6 +17,7 @@ import { parseBody, readBody, requireGuardKey, subjectId } from "./request";
 import { RequestLog } from "./request-log";
 import type { RouteSpec } from "./routes/spec";
 import { syntheticAnswer } from "./synthetic";
+import { AUTH_FIRST_ABOVE_CHARS, forgetVerified, markVerified, recentlyVerified } from "./verified-keys";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -26,6 +28,35 @@ function route(model: string, spec: RouteSpec, c: Context<AppEnv>): ModelRoute {
     if (err instanceof RoutingError) throw new ApiError(400, err.message, { code: "model_not_found", param: "model" });
     throw err;
   }
+}
+
+/** Denials that mean the object refused the key itself. */
+const AUTH_DENIALS = new Set(["invalid_api_key", "too_many_auth_failures"]);
+
+/**
+ * Auth-only check before heavy work: one extra RPC, paid only by a large body from a key not accepted
+ * in this isolate within the last second. A ledger that cannot be reached here is left to the reserve,
+ * which fails closed (or open, as the operator chose) the same way for every request.
+ */
+async function verifyFirst(stub: DurableObjectStub<TenantLedger>, keyHash: string, log: RequestLog): Promise<void> {
+  let who: Awaited<ReturnType<TenantLedger["whoami"]>>;
+  try {
+    who = await stub.whoami(keyHash);
+  } catch {
+    return;
+  }
+  if (who === null || who === "throttled") {
+    const code = who === null ? "invalid_api_key" : "too_many_auth_failures";
+    log.set({ decision: "denied", code });
+    forgetVerified(keyHash);
+    throw who === null
+      ? new ApiError(401, "Invalid API key.", { code })
+      : new ApiError(429, "Too many failed authentication attempts for this tenant; try again in a minute.", {
+          code,
+          headers: { "x-should-retry": "false", "Retry-After": "60" },
+        });
+  }
+  markVerified(keyHash, Date.now());
 }
 
 function ledgerDown(): ApiError {
@@ -60,11 +91,18 @@ export function llmHandler(spec: RouteSpec) {
       });
     }
     const stream = spec.stream(body);
-    const pieces = spec.input(body);
     log.set({ model, provider: target.provider.name, user: userId ?? bodyUserId ?? undefined, feature: feature ?? undefined });
-    log.text("prompt", () => pieces.texts.join("\n"));
     const keyHash = await sha256Hex(key);
     const stub = c.env.TENANT_LEDGER.getByName(tenantId);
+    if (raw.length > AUTH_FIRST_ABOVE_CHARS && !recentlyVerified(keyHash, Date.now())) {
+      // A large body from a key this isolate has not seen accepted: verify it before estimating (see verified-keys.ts).
+      const t = performance.now();
+      await verifyFirst(stub, keyHash, log);
+      ledgerMs += performance.now() - t;
+    }
+    // Heavy work starts here: the key is verified, or the body is small enough that estimating it costs about what parsing did.
+    const pieces = spec.input(body);
+    log.text("prompt", () => pieces.texts.join("\n"));
     const request: ReserveRequest = {
       // A client's Idempotency-Key names the request: its retries find the same reservation.
       requestId: idemKey ? `idem_${(await sha256Hex(`${tenantId}\n${keyHash}\n${idemKey}`)).slice(0, 48)}` : c.get("requestId"),
@@ -80,6 +118,13 @@ export function llmHandler(spec: RouteSpec) {
       idempotent: idemKey !== undefined,
       finalMessageEligible: spec.kind === "chat",
       streaming: stream,
+      choices: spec.choices?.(body) ?? 1,
+      audioInputTokens: pieces.audioTokens,
+      unbounded: pieces.unbounded,
+      context: spec.context?.(body) ?? [],
+      background: spec.background?.(body) ?? false,
+      // The same Idempotency-Key with another subject, route or body is a 422 in the ledger, never a replay.
+      fingerprint: idemKey ? await sha256Hex([keyHash, userId ?? bodyUserId ?? "", feature ?? "", spec.route, raw].join("\n")) : null,
     };
 
     const reserve = async (r: ReserveRequest): Promise<ReserveResult | null> => {
@@ -102,6 +147,8 @@ export function llmHandler(spec: RouteSpec) {
       // Only near a limit: the exact tokenizer decides instead of the conservative bound.
       res = await reserve({ ...request, inputTokens: await exactInputTokens(pieces, target.encoding), inputExact: true });
     }
+    if (res?.status === "denied" && AUTH_DENIALS.has(res.code)) forgetVerified(keyHash);
+    else if (res !== null) markVerified(keyHash, Date.now());
     const now = Date.now();
 
     if (res === null) {

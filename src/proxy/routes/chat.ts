@@ -46,6 +46,7 @@ export const chatRoute: RouteSpec = {
   },
   userOf: (b) => (typeof b.user === "string" && b.user.length > 0 ? b.user : null),
   stream: (b) => b.stream === true,
+  choices,
   forUpstream(b, stream) {
     if (!stream) return { body: b, clientWantsUsage: false };
     const opts = (b.stream_options ?? {}) as Body;

@@ -3,6 +3,7 @@
  * the same for every route; each route file only says how to read its body.
  */
 import type { z } from "zod";
+import type { ContextRef } from "../../ledger/types";
 import type { InputPieces } from "../../tokens/inputs";
 import type { RouteKind } from "../providers/types";
 
@@ -24,6 +25,12 @@ export interface RouteSpec {
   /** The user named in the body (OpenAI `user`, Anthropic `metadata.user_id`). */
   userOf(body: Body): string | null;
   stream(body: Body): boolean;
+  /** Choices the call asks for (chat `n`); absent means 1. */
+  choices?(body: Body): number;
+  /** Provider-side stored state the call reuses (Responses `previous_response_id`, `conversation`, `prompt`). */
+  context?(body: Body): ContextRef[];
+  /** Whether the provider runs the call asynchronously (Responses `background: true`). */
+  background?(body: Body): boolean;
   /** Rewrites a streaming body so the upstream reports usage; says whether the client asked for it itself. */
   forUpstream(body: Body, stream: boolean): { body: Body; clientWantsUsage: boolean };
 }
