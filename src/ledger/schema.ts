@@ -164,6 +164,10 @@ export const MIGRATIONS: readonly Step[][] = [
        attempts INTEGER NOT NULL DEFAULT 0,
        deadline_at INTEGER NOT NULL)`,
     `CREATE INDEX IF NOT EXISTS background_jobs_due ON background_jobs (next_poll_at)`,
+    // The conversation a background response adds to, for its settlement once polled.
+    addColumn("background_jobs", "conversation_id", "TEXT"),
+    // Stored context each open reservation counted at reserve, so its settlement grows the totals by the new tokens only.
+    `CREATE TABLE IF NOT EXISTS context_uses (reservation_id TEXT PRIMARY KEY, tokens INTEGER NOT NULL, at INTEGER NOT NULL)`,
   ],
 ];
 

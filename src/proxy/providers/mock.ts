@@ -7,12 +7,19 @@
  *
  * For tests and benchmarks only, the request headers `x-mock-latency-ms`,
  * `x-mock-fail` (`500`, `429`, `reset`, `no-usage`, `midstream`) and
- * `x-mock-output-tokens` shape the answer.
+ * `x-mock-output-tokens` shape the answer. A Responses call with `background: true`
+ * (not streamed) answers `queued`; retrieving it answers `completed` with the
+ * usage the call would have had, or, by the header `x-mock-background` sent
+ * with the call, stays `in_progress` forever (`pending`) or ends `failed`
+ * without usage (`failed`). The id carries the job, so the mock keeps no state.
  */
 import { lookupModel } from "../../pricing/cost";
 import { chatInput, embeddingsInput, exactInputTokens, messagesInput, responsesInput, type InputPieces } from "../../tokens/inputs";
 import { countTokensExact } from "../../tokens/exact";
 import type { Provider, RouteKind, UpstreamCall } from "./types";
+
+/** A background job's id: `resp_bg_<mode>_<input tokens>_<output tokens>_<nonce>`. */
+const BACKGROUND_ID = /^resp_bg_(complete|pending|failed)_(\d+)_(\d+)_[a-z0-9]+$/;
 
 const WORDS = ["the", "budget", "guard", "kept", "this", "call", "within", "its", "limit", "and", "your", "spend", "is", "safe", "today"];
 const DEFAULT_OUTPUT_TOKENS = 48;
@@ -194,6 +201,10 @@ export const mock: Provider = {
           usage: full && withUsage ? usage : null,
         });
         const finalStatus = truncated ? "incomplete" : "completed";
+        if (call.body.background === true && !call.stream) {
+          const mode = ["pending", "failed"].includes(h.get("x-mock-background") ?? "") ? h.get("x-mock-background") : "complete";
+          return json({ ...response("queued", false), id: `resp_bg_${mode}_${inputTokens}_${outputTokens}_${id}`, background: true });
+        }
         if (!call.stream) return json(response(finalStatus, true));
         let seq = 0;
         const ev = (type: string, data: Record<string, unknown>) => ({ event: type, data: { type, sequence_number: seq++, ...data } });
@@ -246,5 +257,40 @@ export const mock: Provider = {
         return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 3 });
       }
     }
+  },
+  async retrieve(route: RouteKind, id: string): Promise<Response> {
+    const m = route === "responses" ? BACKGROUND_ID.exec(id) : null;
+    if (!m)
+      return json(
+        { error: { message: `No response found with id '${id}'.`, type: "invalid_request_error", code: null, param: null } },
+        404,
+      );
+    const [, mode, input, output] = m;
+    const inputTokens = Number(input);
+    const outputTokens = Number(output);
+    const base = { id, object: "response", created_at: Math.floor(Date.now() / 1000), model: "mock", background: true };
+    if (mode === "pending") return json({ ...base, status: "in_progress", output: [], usage: null });
+    if (mode === "failed")
+      return json({ ...base, status: "failed", error: { code: "server_error", message: "mock job failed" }, output: [], usage: null });
+    return json({
+      ...base,
+      status: "completed",
+      output: [
+        {
+          type: "message",
+          id: `msg_${id}`,
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text: replyText(outputTokens), annotations: [] }],
+        },
+      ],
+      usage: {
+        input_tokens: inputTokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: outputTokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: inputTokens + outputTokens,
+      },
+    });
   },
 };

@@ -35,6 +35,12 @@ export function openAICompatible(opts: OpenAICompatibleOptions): Provider {
         signal: call.signal,
       });
     },
+    async retrieve(route: RouteKind, id: string, config: Config): Promise<Response> {
+      const key = config.secret(opts.keySecret);
+      if (!key) throw new ProviderUnavailable(`provider ${opts.name} has no API key (secret ${opts.keySecret})`);
+      const url = `${opts.baseUrl(config).replace(/\/+$/, "")}${ROUTE_PATH[route]}/${encodeURIComponent(id)}`;
+      return fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(30_000) });
+    },
   };
 }
 

@@ -62,7 +62,8 @@ function configured(config: Config): Map<string, Provider> {
   return m;
 }
 
-function providerNamed(name: string, config: Config): Provider | undefined {
+/** The provider module registered under `name` (built-in or configured), or undefined. */
+export function providerNamed(name: string, config: Config): Provider | undefined {
   if (name === "mock" && !config.MOCK_PROVIDER) return undefined;
   return configured(config).get(name) ?? BUILT_IN[name];
 }

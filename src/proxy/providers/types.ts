@@ -48,6 +48,11 @@ export interface Provider {
   readonly routes: readonly RouteKind[];
   /** Sends the call and returns the upstream response as is. */
   send(call: UpstreamCall, config: Config): Promise<Response>;
+  /**
+   * Reads a stored response back (`GET {base}/responses/{id}`), for the ledger's polling of background jobs.
+   * A provider without it cannot run background calls metered: they settle at their ceiling.
+   */
+  retrieve?(route: RouteKind, id: string, config: Config): Promise<Response>;
 }
 
 /** Raised when a provider cannot be used (e.g. its key secret is missing): the call is refused, not sent blind. */
