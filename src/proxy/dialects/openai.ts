@@ -1,7 +1,14 @@
 /** Usage in the OpenAI dialect: chat completions, Responses and embeddings. */
 import type { Usage } from "../../pricing/cost";
 import type { RouteKind } from "../providers/types";
-import { count, JsonEventTracker, obj, type DialectUsage, type SseEvent } from "./types";
+import { count, JsonEventTracker, obj, type DialectUsage, type ResponseRef, type SseEvent } from "./types";
+
+/** A Responses object's id and status (`resp_…`), as the ledger remembers it for stored context and background jobs. */
+function responseRefOf(v: unknown): ResponseRef | null {
+  const r = obj(v);
+  if (!r || typeof r.id !== "string" || r.id.length === 0 || r.id.length > 512) return null;
+  return { id: r.id, status: typeof r.status === "string" ? r.status : null };
+}
 
 /** Chat and embeddings report `prompt_tokens` (cached included); Responses reports `input_tokens`. */
 function normalise(route: RouteKind, u: Record<string, unknown>): Usage {
@@ -70,9 +77,12 @@ class ChatTracker extends JsonEventTracker {
 
 class ResponsesTracker extends JsonEventTracker {
   private u: Usage | null = null;
+  private ref: ResponseRef | null = null;
 
   protected handle(ev: Record<string, unknown>, e: SseEvent): boolean {
     const type = typeof ev.type === "string" ? ev.type : (e.event ?? "");
+    // response.created names the response first; later lifecycle events carry its latest status.
+    if (type.startsWith("response.") && obj(ev.response)) this.ref = responseRefOf(ev.response) ?? this.ref;
     if (type === "response.output_text.delta" || type === "response.function_call_arguments.delta" || type === "response.refusal.delta") {
       if (typeof ev.delta === "string") this.text += ev.delta;
     } else if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
@@ -84,6 +94,9 @@ class ResponsesTracker extends JsonEventTracker {
   usage(): Usage | null {
     return this.u;
   }
+  responseRef(): ResponseRef | null {
+    return this.ref;
+  }
 }
 
 /** The OpenAI dialect's usage readers. */
@@ -94,5 +107,8 @@ export const openaiUsage: DialectUsage = {
   },
   tracker(route, opts) {
     return route === "responses" ? new ResponsesTracker() : new ChatTracker(opts.hideUsageChunk);
+  },
+  responseRef(route, body) {
+    return route === "responses" ? responseRefOf(body) : null;
   },
 };

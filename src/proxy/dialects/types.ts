@@ -20,12 +20,23 @@ export interface StreamTracker {
   usage(): Usage | null;
   /** Text generated so far, to count when usage never arrived. */
   generatedText(): string;
+  /** The provider's stored response the stream is about (Responses), once an event named it. */
+  responseRef?(): ResponseRef | null;
+}
+
+/** A provider-side stored response: its id (for a later `previous_response_id`) and its status. */
+export interface ResponseRef {
+  id: string;
+  /** `queued` / `in_progress` for a background job still running; `completed`, `failed`… once it ended. */
+  status: string | null;
 }
 
 /** A dialect's usage readers. */
 export interface DialectUsage {
   fromJson(route: RouteKind, body: unknown): Usage | null;
   tracker(route: RouteKind, opts: { hideUsageChunk: boolean }): StreamTracker;
+  /** The stored response a JSON answer describes (Responses), or null. */
+  responseRef?(route: RouteKind, body: unknown): ResponseRef | null;
 }
 
 /** A non-negative integer from an untrusted field, or 0. */
