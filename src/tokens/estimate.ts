@@ -527,6 +527,7 @@ export function estimateTokensUpperBound(text: string): number {
   let total = 0;
   let i = 0;
   while (i < n) {
+    const before = i;
     const c = text.charCodeAt(i);
     const k = c < 128 ? t.ascii[c]! : NON_ASCII;
     if (k === LOWER || k === UPPER) {
@@ -538,9 +539,9 @@ export function estimateTokensUpperBound(text: string): number {
     } else if (k === SYMBOL) {
       i = scanSymbols(t, text, i, n, false);
       total += pieceCost;
-    } else if (k === SPACE || k === HSPACE || k === NEWLINE || (k === NON_ASCII && isSpaceAt(t, text, i))) {
+    } else if (k === SPACE || k === HSPACE || k === NEWLINE || (k === NON_ASCII && isSpaceAt(t, text, i, n))) {
       let j = i + 1;
-      while (j < n && isSpaceAt(t, text, j)) j++;
+      while (j < n && isSpaceAt(t, text, j, n)) j++;
       // The run's last char may belong to the next piece: any non-newline space before a
       // letter (`[^\r\n\p{L}\p{N}]?\p{L}+`), a plain " " before a symbol (` ?[^\s...]+`).
       const last = text.charCodeAt(j - 1);
@@ -569,17 +570,36 @@ export function estimateTokensUpperBound(text: string): number {
       else i = scanSymbols(t, text, i, n, false);
       total += pieceCost;
     }
+    if (i <= before) {
+      // Defensive: every iteration must advance, whatever a future table or scanner change
+      // does. A char no scanner took is priced at its UTF-8 bytes (the most a byte-level BPE
+      // can give it) plus 1 for the merge it may break on either side, and skipped.
+      const cp = codePointAt(text, before, n);
+      total += (utf8Length(cp) + 1) * UNIT;
+      i = before + (cp > 0xffff ? 2 : 1);
+    }
   }
   return Math.ceil(total / UNIT);
 }
 
-function isSpaceAt(t: Tables, s: string, i: number): boolean {
+/**
+ * Whether the code point at i is whitespace. It must agree with `naClass` for every code point:
+ * the main loop sends a non-ASCII char either here or to a scanner by that class, and a char
+ * that both refused (U+FEFF used to be whitespace in the table but above the old `< 0xd800`
+ * cut-off) would be consumed by nobody.
+ */
+function isSpaceAt(t: Tables, s: string, i: number, n: number): boolean {
   const c = s.charCodeAt(i);
   if (c < 128) {
     const k = t.ascii[c];
     return k === SPACE || k === HSPACE || k === NEWLINE;
   }
-  return c < 0xd800 && t.nonAscii[c]! >> 3 === NA_SPACE;
+  return naClass(t, codePointAt(s, i, n)) === NA_SPACE;
+}
+
+/** UTF-8 length of a code point (a lone surrogate is encoded as U+FFFD: 3 bytes). */
+function utf8Length(cp: number): number {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
 /**
