@@ -238,6 +238,35 @@ describe("the mock provider in every dialect", () => {
   });
 });
 
+describe("billing headers (forwardHeaders allow-list)", () => {
+  const billing = { "openai-organization": "org-elsewhere", "openai-project": "proj-elsewhere", "anthropic-beta": "context-1m-2025-08-07" };
+
+  it("never passes openai-organization, openai-project or anthropic-beta with the default config", async () => {
+    upstream = mockUpstream((r) => Response.json(r.url.endsWith("/messages") ? fx.anthropicJson : fx.openaiChatJson));
+    const { key } = await setup();
+    expect((await post("/v1/chat/completions", key, { model: "gpt-4o", messages, max_tokens: 500 }, billing)).status).toBe(200);
+    expect((await post("/v1/messages", key, { model: "claude-sonnet-4-5", max_tokens: 1024, messages }, billing)).status).toBe(200);
+    const [chat, msgs] = upstream.calls;
+    for (const h of Object.keys(billing)) {
+      expect(chat!.headers.get(h)).toBeNull();
+      expect(msgs!.headers.get(h)).toBeNull();
+    }
+    // Not a billing header: the API version the client speaks still passes.
+    expect(msgs!.headers.get("anthropic-version")).toBe("2023-06-01");
+  });
+
+  it("passes exactly the headers the tenant's forwardHeaders lists", async () => {
+    upstream = mockUpstream((r) => Response.json(r.url.endsWith("/messages") ? fx.anthropicJson : fx.openaiChatJson));
+    const { key } = await setup({ limits: { daily: 10 }, forwardHeaders: ["anthropic-beta"] });
+    expect((await post("/v1/messages", key, { model: "claude-sonnet-4-5", max_tokens: 1024, messages }, billing)).status).toBe(200);
+    expect((await post("/v1/chat/completions", key, { model: "gpt-4o", messages, max_tokens: 500 }, billing)).status).toBe(200);
+    const [msgs, chat] = upstream.calls;
+    expect(msgs!.headers.get("anthropic-beta")).toBe("context-1m-2025-08-07");
+    expect(chat!.headers.get("openai-organization")).toBeNull();
+    expect(chat!.headers.get("openai-project")).toBeNull();
+  });
+});
+
 describe("OpenAI-compatible providers and prices", () => {
   it("routes provider/model to the configured base URL with its own secret", async () => {
     upstream = mockUpstream(() =>

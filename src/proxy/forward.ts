@@ -34,6 +34,8 @@ export interface ForwardOptions {
   pieces: InputPieces;
   /** Null when forwarding unmetered (FAIL_OPEN with the ledger down). */
   ledger: { stub: DurableObjectStub<TenantLedger>; reservationId: string; idempotent: boolean } | null;
+  /** Billing-changing client headers the tenant allows through (`ReserveResult.forwardHeaders`); none when unmetered. */
+  forwardHeaders: readonly string[];
   headers: Headers;
   started: number;
   ledgerMs: number;
@@ -81,6 +83,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
         body: prepared.body,
         stream,
         clientHeaders: c.req.raw.headers,
+        forwardHeaders: o.forwardHeaders,
         signal: AbortSignal.timeout(stream ? config.UPSTREAM_STREAM_TIMEOUT_MS : config.UPSTREAM_TIMEOUT_MS),
       },
       config,

@@ -1,6 +1,6 @@
 /** Anthropic's Messages API. */
 import type { Config } from "../../config";
-import { ProviderUnavailable, ROUTE_PATH, type Provider, type UpstreamCall } from "./types";
+import { allowedClientHeaders, ProviderUnavailable, ROUTE_PATH, type Provider, type UpstreamCall } from "./types";
 
 const DEFAULT_VERSION = "2023-06-01";
 
@@ -16,8 +16,8 @@ export const anthropic: Provider = {
       "x-api-key": key,
       "anthropic-version": call.clientHeaders.get("anthropic-version") ?? DEFAULT_VERSION,
     });
-    const beta = call.clientHeaders.get("anthropic-beta");
-    if (beta) headers.set("anthropic-beta", beta);
+    // Betas switch on features billed in ways the guard does not model: only the tenant's allow-list passes them.
+    allowedClientHeaders(call, ["anthropic-beta"], headers);
     return fetch(config.ANTHROPIC_BASE_URL.replace(/\/+$/, "") + ROUTE_PATH[call.route], {
       method: "POST",
       headers,

@@ -3,7 +3,7 @@
  * base URL, authenticated with a bearer key held in a secret.
  */
 import type { Config } from "../../config";
-import { ProviderUnavailable, ROUTE_PATH, type Provider, type RouteKind, type UpstreamCall } from "./types";
+import { allowedClientHeaders, ProviderUnavailable, ROUTE_PATH, type Provider, type RouteKind, type UpstreamCall } from "./types";
 
 /** Options for an OpenAI-dialect provider. */
 export interface OpenAICompatibleOptions {
@@ -24,10 +24,8 @@ export function openAICompatible(opts: OpenAICompatibleOptions): Provider {
       const key = config.secret(opts.keySecret);
       if (!key) throw new ProviderUnavailable(`provider ${opts.name} has no API key (secret ${opts.keySecret})`);
       const headers = new Headers({ "content-type": "application/json", authorization: `Bearer ${key}` });
-      for (const h of ["openai-organization", "openai-project"]) {
-        const v = call.clientHeaders.get(h);
-        if (v) headers.set(h, v);
-      }
+      // Organisation and project headers move billing to another account: only the tenant's allow-list passes them.
+      allowedClientHeaders(call, ["openai-organization", "openai-project"], headers);
       return fetch(opts.baseUrl(config).replace(/\/+$/, "") + ROUTE_PATH[call.route], {
         method: "POST",
         headers,

@@ -37,6 +37,11 @@ export interface UpstreamCall {
   stream: boolean;
   /** The client's headers, for provider options such as `anthropic-version` and the mock's test headers. */
   clientHeaders: Headers;
+  /**
+   * Client headers that change billing (`openai-organization`, `openai-project`, `anthropic-beta`) which the
+   * tenant's `forwardHeaders` allow through, lower case. Any such header not listed never reaches the provider.
+   */
+  forwardHeaders: readonly string[];
   signal: AbortSignal;
 }
 
@@ -53,6 +58,14 @@ export interface Provider {
    * A provider without it cannot run background calls metered: they settle at their ceiling.
    */
   retrieve?(route: RouteKind, id: string, config: Config): Promise<Response>;
+}
+
+/** Copies the client headers among `names` that the call's allow-list lets through. */
+export function allowedClientHeaders(call: UpstreamCall, names: readonly string[], into: Headers): void {
+  for (const h of names) {
+    const v = call.forwardHeaders.includes(h) ? call.clientHeaders.get(h) : null;
+    if (v) into.set(h, v);
+  }
 }
 
 /** Raised when a provider cannot be used (e.g. its key secret is missing): the call is refused, not sent blind. */
