@@ -32,8 +32,13 @@ export const BACKGROUND_DEADLINE_MS = 6 * 3600_000;
 export const POLL_BACKOFF_MS: readonly number[] = [2_000, 5_000, 15_000, 60_000];
 /** The reservation is held past the deadline by this margin, so the deadline settles it before expiry could release it. */
 export const HOLD_MARGIN_MS = 3600_000;
-/** Statuses after which a response changes no more (OpenAI: "Keep polling while … queued or in_progress"). */
+/** Statuses of a response still running (OpenAI: "Keep polling while … queued or in_progress"); any other is final. */
 const PENDING = new Set(["queued", "in_progress"]);
+
+/** Whether a response with this status is still running upstream. */
+export function stillRunning(status: string | null): boolean {
+  return status !== null && PENDING.has(status);
+}
 /** Jobs polled per alarm pass; the rest wait for the next one, due at once. */
 const POLL_BATCH = 20;
 

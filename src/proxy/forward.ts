@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Config } from "../config";
 import { ApiError } from "../errors";
+import { stillRunning } from "../ledger/background";
 import type { Replay, SettleRequest } from "../ledger/types";
 import type { TenantLedger } from "../ledger/tenant-ledger";
 import type { Usage } from "../pricing/cost";
@@ -15,6 +16,7 @@ import { exactInputTokens, type InputPieces } from "../tokens/inputs";
 import { countTokensExact } from "../tokens/exact";
 import { serverTiming } from "./budget-headers";
 import { DIALECT_USAGE, type ModelRoute } from "./providers/registry";
+import type { ResponseRef } from "./dialects/types";
 import { ProviderUnavailable, ROUTE_DIALECT } from "./providers/types";
 import type { RequestLog } from "./request-log";
 import type { Body, RouteSpec } from "./routes/spec";
@@ -47,7 +49,10 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const { c, spec, target, stream, ledger, headers, log } = o;
   const config = c.get("config");
   const prepared = spec.forUpstream(o.body, stream);
-  const settle = (usage: Usage, outcome: SettleRequest["outcome"], replay?: Replay) => {
+  // Stored context: the ledger remembers the response's token total, and the conversation's growth.
+  const conversationId = spec.context?.(o.body).find((r) => r.kind === "conversation")?.id;
+  const background = spec.background?.(o.body) === true;
+  const settle = (usage: Usage, outcome: SettleRequest["outcome"], replay?: Replay, ref?: ResponseRef | null) => {
     log.set({
       inputTokens: usage.inputTokens + usage.cachedInputTokens + usage.cacheWriteTokens,
       outputTokens: usage.outputTokens,
@@ -55,7 +60,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     });
     if (!ledger) return Promise.resolve(log.emit());
     return ledger.stub
-      .settle({ reservationId: ledger.reservationId, usage, outcome, replay })
+      .settle({ reservationId: ledger.reservationId, usage, outcome, replay, responseId: ref?.id, conversationId })
       .then((r) => log.emit({ settledUsd: r.cost / 1_000_000 }))
       .catch((err: unknown) => {
         console.error(JSON.stringify({ level: "error", msg: "settlement failed", requestId: ledger.reservationId, error: String(err) }));
@@ -71,6 +76,17 @@ export async function forward(o: ForwardOptions): Promise<Response> {
         .catch(() => undefined)
         .finally(() => log.emit()),
     );
+  };
+
+  const handOff = async (ref: ResponseRef, usage: Usage | null) => {
+    if (!ledger) return log.emit({ settlement: "background" });
+    const tracked = await ledger.stub
+      .trackBackground({ reservationId: ledger.reservationId, responseId: ref.id, provider: target.provider.name, conversationId })
+      .then((r) => r.tracked)
+      .catch(() => false);
+    if (tracked) return log.emit({ settlement: "background" });
+    // Not handed over: the job still runs and bills, so charge the ceiling, never the queued reply's figure.
+    return settle(usage ?? { inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, "ceiling", undefined, ref);
   };
 
   const upstreamStarted = performance.now();
@@ -132,9 +148,11 @@ export async function forward(o: ForwardOptions): Promise<Response> {
       tracked.done.then(async (end) => {
         log.text("completion", () => tracker.generatedText());
         const usage = tracker.usage();
-        if (usage && end === "complete") return settle(usage, "ok");
-        // Cut short (client gone, upstream broke or timed out): charge what was streamed.
-        return settle(usage ?? (await countedEstimate(tracker.generatedText())), "partial");
+        const ref = tracker.responseRef?.() ?? null;
+        if (usage && end === "complete") return settle(usage, "ok", undefined, ref);
+        // Cut short (client gone, upstream broke or timed out): charge what was streamed. A background job
+        // goes on upstream after its stream is cut, so its cost is unknown: the ceiling.
+        return settle(usage ?? (await countedEstimate(tracker.generatedText())), background ? "ceiling" : "partial", undefined, ref);
       }),
     );
     return new Response(tracked.body, { status: upstream.status, headers });
@@ -143,17 +161,27 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const text = await upstream.text();
   log.text("completion", () => text);
   let usage: Usage | null = null;
+  let ref: ResponseRef | null = null;
   try {
-    usage = dialect.fromJson(spec.route, JSON.parse(text));
+    const json: unknown = JSON.parse(text);
+    usage = dialect.fromJson(spec.route, json);
+    ref = dialect.responseRef?.(spec.route, json) ?? null;
   } catch {
     usage = null;
+  }
+  if (background && ref && stillRunning(ref.status)) {
+    // The `queued` reply carries no real usage: the tenant object polls the job to its end and settles then.
+    c.executionCtx.waitUntil(handOff(ref, usage));
+    return new Response(text, { status: upstream.status, headers });
   }
   const replay =
     ledger?.idempotent && text.length <= MAX_REPLAY_BYTES
       ? { status: upstream.status, contentType: headers.get("content-type") ?? "application/json", body: text }
       : undefined;
   // No usage block (malformed or missing): charge a counted estimate, input plus the whole answer, never nothing.
-  c.executionCtx.waitUntil(usage ? settle(usage, "ok", replay) : countedEstimate(text).then((u) => settle(u, "estimated", replay)));
+  c.executionCtx.waitUntil(
+    usage ? settle(usage, "ok", replay, ref) : countedEstimate(text).then((u) => settle(u, "estimated", replay, ref)),
+  );
   return new Response(text, { status: upstream.status, headers });
 }
 
