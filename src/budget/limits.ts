@@ -61,3 +61,13 @@ export function toMicros(usd: number): number {
 export function toUsd(micros: number): number {
   return micros / 1_000_000;
 }
+
+/**
+ * The most one call may cost, in USD: the smallest `maxRequestUsd` set among the
+ * tenant, the user and the feature (a tighter level always wins; null at a level
+ * sets nothing there). Null when none is set.
+ */
+export function maxRequestUsdOf(t: TenantConfig, user: UserConfig | undefined, feature: FeatureConfig | undefined): number | null {
+  const set = [t.maxRequestUsd, user?.maxRequestUsd, feature?.maxRequestUsd].filter((v): v is number => typeof v === "number");
+  return set.length > 0 ? Math.min(...set) : null;
+}

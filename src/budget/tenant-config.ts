@@ -27,10 +27,21 @@ const priceSchema = z
     output: usd,
     cachedInput: usd.optional(),
     cacheWrite: usd.optional(),
+    /** Anthropic 1-hour cache write; left out, it follows the table's ratio to input. */
+    cacheWrite1h: usd.optional(),
+    /** Audio input per 1M tokens; left out, it follows the table (or the model has none). */
+    audioInput: usd.optional(),
   })
   .strict();
 
 const modelName = z.string().min(1).max(200);
+
+/** The most one call may cost, in USD; `null` (the default) sets no per-call bound at this level. */
+const maxRequestUsd = usd.nullable().optional();
+
+/** Client headers that change billing; they reach the provider only when the tenant's `forwardHeaders` lists them. */
+export const BILLING_HEADERS = ["openai-organization", "openai-project", "anthropic-beta"] as const;
+export type BillingHeader = (typeof BILLING_HEADERS)[number];
 
 /** Every field of a tenant as the admin API accepts it (all optional: PUT fills defaults, PATCH merges). */
 export const tenantInputSchema = z
@@ -56,6 +67,12 @@ export const tenantInputSchema = z
     spikeFloorUsd: usd.optional(),
     timezone: z.string().refine(isValidTimeZone, "not an IANA time zone name").optional(),
     prices: z.record(modelName, priceSchema).optional(),
+    /** Bounds one call (the smallest of tenant, user and feature applies); also what an unboundable call is reserved at. */
+    maxRequestUsd,
+    /** When true, a feature named by X-Budget-Feature must have been declared with PUT features (else 403). */
+    requireDeclaredFeatures: z.boolean().optional(),
+    /** Billing-relevant client headers passed to the provider (lower case); default none. */
+    forwardHeaders: z.array(z.enum(BILLING_HEADERS)).max(BILLING_HEADERS.length).optional(),
   })
   .strict();
 
@@ -82,6 +99,9 @@ export interface TenantConfig {
   spikeFloorUsd: number;
   timezone: string;
   prices: Record<string, PriceOverride>;
+  maxRequestUsd: number | null;
+  requireDeclaredFeatures: boolean;
+  forwardHeaders: BillingHeader[];
 }
 
 /** The defaults an absent field takes (DESIGN "Admin API"). */
@@ -104,6 +124,9 @@ export function tenantDefaults(tenantId: string): TenantConfig {
     spikeFloorUsd: 1,
     timezone: "UTC",
     prices: {},
+    maxRequestUsd: null,
+    requireDeclaredFeatures: false,
+    forwardHeaders: [],
   };
 }
 
@@ -129,6 +152,7 @@ export const userInputSchema = z
     limits: limitsSchema.optional(),
     softLimitPct: pct.optional(),
     featureLimits: z.record(z.string().regex(SUBJECT_ID), limitsSchema).optional(),
+    maxRequestUsd,
   })
   .strict();
 export type UserConfig = z.infer<typeof userInputSchema>;
@@ -138,6 +162,7 @@ export const featureInputSchema = z
   .object({
     limits: limitsSchema.optional(),
     softLimitPct: pct.optional(),
+    maxRequestUsd,
   })
   .strict();
 export type FeatureConfig = z.infer<typeof featureInputSchema>;

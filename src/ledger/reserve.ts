@@ -4,21 +4,27 @@
  * reported cost, release a hold. Kept apart from the object so the object
  * stays a thin RPC surface over storage, caches and alarms.
  */
-import { decide, tokensCost } from "../budget/policy";
+import { decide } from "../budget/policy";
+import { maxRequestUsdOf, toMicros } from "../budget/limits";
 import type { TenantConfig } from "../budget/tenant-config";
 import type { ScopeWindow } from "../budget/types";
 import { isoSeconds, windowsAt } from "../budget/windows";
-import { lookupModel, ratesOf, resolvePrice, usageCost, type Rates } from "../pricing/cost";
+import { lookupModel, resolvePrice, usageCost, type Rates } from "../pricing/cost";
 import { hourOf } from "../alerts/detect";
 import { queueAlert, queueThresholdAlerts } from "./alerts";
+import { unknownContextMessage, type ContextLookup } from "./contexts";
+import { modelNotPriced, requestCostLimit, unboundedInput, undeclaredFeature, unpricedUnit, type Denied } from "./denials";
+import { priceCall } from "./reserve-price";
 import { formatUsd, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
 import type { KeyRow, LedgerStore, ReservationRow } from "./store";
-import type { KeyInfo, ReserveRequest, ReserveResult, SettleRequest } from "./types";
+import type { ContextRef, KeyInfo, ReserveRequest, ReserveResult, SettleRequest } from "./types";
 
 /** Who a call is attributed to. */
 export interface Attribution {
   userId: string;
   feature: string;
+  /** True when the feature is the key's own binding (always allowed, declared or not). */
+  featureBound?: boolean;
 }
 
 /** Everything {@link reserveTx} needs. */
@@ -29,45 +35,68 @@ export interface ReserveContext {
   who: Attribution;
   req: ReserveRequest;
   now: number;
-  /** Output tokens to reserve for an uncapped request (learned per model). */
+  /** Output tokens per choice to reserve for an uncapped request (learned per model, floored). */
   expectedOutput: (model: string, modelMax: number) => number;
   ttlMs: number;
   /** The global scope as the tenant's lease sees it, or null when no global limit applies. */
   global: ScopeWindow | null;
   /** True when a block at the global scope is worth retrying with a bigger lease. */
   canGrowLease: boolean;
+  /** The stored context's recorded tokens; absent, every context is unknown. */
+  contextTokens?: (refs: readonly ContextRef[]) => ContextLookup;
 }
 
 /** The transaction's outcome: a result for the worker, or "ask the GlobalLedger for more, then retry". */
 export type ReserveTxResult = ReserveResult | { status: "global_short"; needed: number };
 
-/** Prices, checks every scope and reserves in all of them, or blocks. */
+/** What the input cannot bound, if anything: an unboundable part or an unknown stored context, and the known context tokens. */
+function inputBound(c: ReserveContext): { contextTokens: number; unbounded: Denied | null } {
+  const refs = c.req.context ?? [];
+  let contextTokens = 0;
+  let unknown: Denied | null = null;
+  if (refs.length > 0) {
+    const found: ContextLookup = c.contextTokens ? c.contextTokens(refs) : { unknown: refs[0] as ContextRef };
+    if ("unknown" in found) unknown = { status: "denied", httpStatus: 400, code: "unknown_context", message: unknownContextMessage(found.unknown) };
+    else contextTokens = found.tokens;
+  }
+  const part = c.req.unbounded?.[0];
+  return { contextTokens, unbounded: part !== undefined ? unboundedInput(part) : unknown };
+}
+
+/** Prices, checks every scope and the per-call bound, and reserves in all scopes, or blocks or refuses. */
 export function reserveTx(c: ReserveContext): ReserveTxResult {
   const cfg = c.config;
   const { req, who, now } = c;
   const primaryPrice = resolvePrice(req.model, cfg.prices);
-  if (!primaryPrice) {
-    return {
-      status: "denied",
-      httpStatus: 400,
-      code: "model_not_priced",
-      message:
-        `No price is known for model "${req.model}", so the guard cannot budget it. ` +
-        `The operator can price it for this tenant with PATCH /admin/v1/tenants/${c.tenantId} ` +
-        `{"prices": {"${req.model}": {"input": <USD per 1M>, "output": <USD per 1M>}}}, or set a fallback price under "*".`,
-    };
+  if (!primaryPrice) return modelNotPriced(req.model, c.tenantId);
+
+  const user = c.store.user(who.userId);
+  const featureConfig = c.store.feature(who.feature);
+  // A header may name only a declared feature when the tenant says so; the key's own binding and `default` always pass.
+  if (cfg.requireDeclaredFeatures && !who.featureBound && who.feature !== "default" && featureConfig === undefined) {
+    return undeclaredFeature(who.feature, c.tenantId);
   }
+
+  const maxRequestUsd = maxRequestUsdOf(cfg, user, featureConfig);
+  const maxRequestCost = maxRequestUsd === null ? null : toMicros(maxRequestUsd);
+  const bound = inputBound(c);
+  // Unboundable input is allowed only as a reservation of the whole per-call bound.
+  if (bound.unbounded && maxRequestCost === null) return bound.unbounded;
+  const reserveInFull = bound.unbounded !== null;
+
+  const primaryCall = priceCall(primaryPrice.price, req, bound.contextTokens);
+  if ("unpriced" in primaryCall) return unpricedUnit(req.model, primaryCall.unpriced, c.tenantId);
   const degradeTo = cfg.degrade[req.model];
   const degradedPrice = degradeTo ? resolvePrice(degradeTo, cfg.prices) : null;
-  const primaryRates = ratesOf(primaryPrice.price);
-  const degradedRates = degradedPrice ? ratesOf(degradedPrice.price) : null;
+  const degradedPriced = degradedPrice ? priceCall(degradedPrice.price, req, bound.contextTokens) : null;
+  // A cheaper model that cannot price every unit of the call is not a place to send it.
+  const degradedCall = degradedPriced && !("unpriced" in degradedPriced) ? degradedPriced : null;
 
   const isChat = req.kind === "chat";
   const modelMax = isChat ? (lookupModel(req.model)?.maxOutputTokens ?? 4096) : 0;
   const expected = isChat ? c.expectedOutput(req.model, modelMax) : 0;
+  const choices = isChat ? Math.max(1, Math.floor(req.choices ?? 1)) : 1;
 
-  const user = c.store.user(who.userId);
-  const featureConfig = c.store.feature(who.feature);
   const scopes = scopesFor({ tenant: cfg, userId: who.userId, feature: who.feature, user, featureConfig });
   const windows = windowsAt(now, cfg.timezone);
   const counters = c.store.counters(
@@ -79,22 +108,24 @@ export function reserveTx(c: ReserveContext): ReserveTxResult {
 
   const decision = decide({
     windows: states,
-    primary: { model: req.model, inputCost: tokensCost(req.inputTokens, primaryRates.input), outputRate: primaryRates.output },
-    degraded:
-      degradeTo && degradedRates
-        ? { model: degradeTo, inputCost: tokensCost(req.inputTokens, degradedRates.input), outputRate: degradedRates.output }
-        : undefined,
+    primary: { model: req.model, inputCost: primaryCall.inputCost, outputRate: primaryCall.outputRate },
+    degraded: degradeTo && degradedCall ? { model: degradeTo, inputCost: degradedCall.inputCost, outputRate: degradedCall.outputRate } : undefined,
     requestedMaxTokens: isChat ? req.requestedMaxTokens : null,
     expectedOutputTokens: expected,
+    choices,
     modelMaxOutputTokens: modelMax,
     minOutputTokens: cfg.minOutputTokens,
+    maxRequestCost,
+    reserveInFull,
     mode: cfg.mode,
   });
 
   // The fast bound over-counts; where that changes the outcome, ask for an exact count first.
-  if (!req.inputExact && (decision.action === "block" || (decision.action === "allow" && decision.clamped))) {
+  if (!req.inputExact && (decision.action !== "allow" || decision.clamped)) {
     return { status: "recount" };
   }
+
+  if (decision.action === "deny") return requestCostLimit(decision.needed, decision.limit, reserveInFull);
 
   if (decision.action === "block" && decision.blocking.scope.kind === "global" && c.canGrowLease) {
     // Only the lease is short, not the tenant: no alert, no final message, just ask for more.
@@ -139,7 +170,7 @@ export function reserveTx(c: ReserveContext): ReserveTxResult {
     };
   }
 
-  const rates: Rates = decision.degradedFrom && degradedRates ? degradedRates : primaryRates;
+  const rates = decision.degradedFrom && degradedCall ? degradedCall.rates : primaryCall.rates;
   const counterKeys: [string, string][] = [];
   for (const s of scopes) {
     for (const w of [windows.daily.key, windows.monthly.key]) counterKeys.push([scopeKey(s.ref), w]);
@@ -157,6 +188,10 @@ export function reserveTx(c: ReserveContext): ReserveTxResult {
     expires_at: now + c.ttlMs,
     state: "open",
     cost: null,
+    fingerprint: req.fingerprint ?? null,
+    // Only a cap the guard chose teaches the learned estimate: a client's tiny cap says nothing about real completions.
+    output_cap: isChat && req.requestedMaxTokens === null && !reserveInFull ? (decision.forwardMaxTokens ?? null) : null,
+    choices,
   });
   queueThresholdAlerts({ store: c.store, tenantId: c.tenantId, cfg, states, amount: decision.amount, now });
   const t = decision.tightest;
@@ -175,13 +210,16 @@ export function reserveTx(c: ReserveContext): ReserveTxResult {
       ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt }
       : null,
     shadowCode: decision.shadowCode,
+    forwardHeaders: [...cfg.forwardHeaders],
   };
 }
 
 /** Applies a settlement inside the caller's transaction; returns the cost charged. */
 export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleRequest, now: number): number {
   const rates = JSON.parse(r.rates) as Rates;
-  const cost = usageCost(req.usage, rates);
+  const measured = usageCost(req.usage, rates);
+  // Cost unknown: the reservation is the ceiling the guard proved; a higher reported usage still wins.
+  const cost = req.outcome === "ceiling" ? Math.max(r.amount, measured) : measured;
   // An expired reservation already gave its hold back; only the spend is still owed.
   const releaseHeld = r.state === "open" ? r.amount : 0;
   store.bumpAll(JSON.parse(r.counters) as [string, string][], { spent: cost, reserved: -releaseHeld, requests: 1 });
@@ -189,8 +227,8 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
   store.bumpHour(hourOf(now), cost);
   const { day, month } = windowKeysOf(r);
   store.run(
-    `INSERT INTO requests (id, ts, day, month, user_id, feature, model, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, outcome)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO requests (id, ts, day, month, user_id, feature, model, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, outcome, output_sample)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     r.id,
     now,
     day,
@@ -204,8 +242,21 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
     req.usage.outputTokens,
     cost,
     req.outcome,
+    outputSample(r, req),
   );
   return cost;
+}
+
+/**
+ * What a settled call teaches the learned output estimate, per choice: only a
+ * completed call the guard capped (the client set no cap). One that stopped at
+ * the guard's cap wanted more, so it counts double, to raise the estimate.
+ */
+export function outputSample(r: Pick<ReservationRow, "output_cap" | "choices">, req: Pick<SettleRequest, "outcome" | "usage">): number | null {
+  if (req.outcome !== "ok" || r.output_cap === null || r.output_cap <= 0) return null;
+  const n = Math.max(1, r.choices ?? 1);
+  const perChoice = Math.ceil(req.usage.outputTokens / n);
+  return req.usage.outputTokens >= r.output_cap ? Math.ceil(r.output_cap / n) * 2 : perChoice;
 }
 
 /** Gives a reservation's hold back. */
@@ -232,13 +283,11 @@ export function windowKeysOf(r: ReservationRow): { day: string; month: string } 
   return { day: keys.find((k) => k.startsWith("day:")) ?? "", month: keys.find((k) => k.startsWith("month:")) ?? "" };
 }
 
-type Denied = Extract<ReserveResult, { status: "denied" }>;
-
 /** Who a call is attributed to under the key's role (DESIGN "Identity and attribution"). */
 export function attribute(
   key: KeyRow,
   req: { userId: string | null; bodyUserId?: string | null; feature: string | null },
-): { userId: string; feature: string } | { denied: Denied } {
+): Required<Attribution> | { denied: Denied } {
   const deny = (httpStatus: 400 | 403, code: string, message: string) => ({
     denied: { status: "denied" as const, httpStatus, code, message },
   });
@@ -255,5 +304,5 @@ export function attribute(
     userId = named;
   }
   if (key.feature && req.feature && req.feature !== key.feature) return deny(403, "forbidden", "This key is bound to another feature.");
-  return { userId, feature: key.feature ?? req.feature ?? "default" };
+  return { userId, feature: key.feature ?? req.feature ?? "default", featureBound: key.feature !== null };
 }

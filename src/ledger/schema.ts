@@ -168,6 +168,12 @@ export const MIGRATIONS: readonly Step[][] = [
     addColumn("background_jobs", "conversation_id", "TEXT"),
     // Stored context each open reservation counted at reserve, so its settlement grows the totals by the new tokens only.
     `CREATE TABLE IF NOT EXISTS context_uses (reservation_id TEXT PRIMARY KEY, tokens INTEGER NOT NULL, at INTEGER NOT NULL)`,
+    // Output ceilings: the cap the guard chose for an uncapped call (null when the client capped it) and the
+    // call's choices, so only guard-capped completions teach the learned estimate (tiny client caps cannot lower it).
+    addColumn("reservations", "output_cap", "INTEGER"),
+    addColumn("reservations", "choices", "INTEGER"),
+    // The per-choice completion a settled call taught the learned estimate, or null when it taught nothing.
+    addColumn("requests", "output_sample", "INTEGER"),
   ],
 ];
 

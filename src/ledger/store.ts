@@ -48,6 +48,12 @@ export interface ReservationRow {
   expires_at: number;
   state: "open" | "settled" | "released" | "expired";
   cost: number | null;
+  /** Hash of (key, user, feature, route, body) for Idempotency-Key scoping; null when not sent. */
+  fingerprint: string | null;
+  /** Output cap (total across choices) the guard chose for an uncapped call; null when the client capped it. */
+  output_cap: number | null;
+  /** Choices the call asked for (null before v5: one). */
+  choices: number | null;
 }
 
 /** Counter state of one scope in one window. */
@@ -270,8 +276,8 @@ export class LedgerStore extends LedgerRecords {
 
   insertReservation(r: ReservationRow): void {
     this.run(
-      `INSERT INTO reservations (id, user_id, feature, model, amount, counters, rates, created_at, expires_at, state, cost)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO reservations (id, user_id, feature, model, amount, counters, rates, created_at, expires_at, state, cost, fingerprint, output_cap, choices)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.id,
       r.user_id,
       r.feature,
@@ -283,6 +289,9 @@ export class LedgerStore extends LedgerRecords {
       r.expires_at,
       r.state,
       r.cost,
+      r.fingerprint,
+      r.output_cap,
+      r.choices,
     );
   }
 
@@ -303,11 +312,12 @@ export class LedgerStore extends LedgerRecords {
     return r?.t ?? null;
   }
 
+  /** The latest per-choice completions that taught the learned estimate (guard-capped calls only). */
   recentOutputTokens(model: string, limit: number): number[] {
-    return this.rows<{ output_tokens: number }>(
-      `SELECT output_tokens FROM requests WHERE model = ? AND outcome = 'ok' ORDER BY ts DESC LIMIT ?`,
+    return this.rows<{ output_sample: number }>(
+      `SELECT output_sample FROM requests WHERE model = ? AND output_sample IS NOT NULL ORDER BY ts DESC LIMIT ?`,
       model,
       limit,
-    ).map((r) => r.output_tokens);
+    ).map((r) => r.output_sample);
   }
 }

@@ -16,7 +16,8 @@ import { closeWindowsTx, nextCloseAt, type CloseResult } from "./close";
 import { GLOBAL_NAME } from "../global/global-ledger";
 import { GlobalLeaseHolder } from "./global-lease";
 import { LedgerBase } from "./ledger-base";
-import { attribute, releaseTx, reserveTx, settleTx } from "./reserve";
+import { idempotencyKeyReused } from "./denials";
+import { attribute, outputSample, releaseTx, reserveTx, settleTx } from "./reserve";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
 import type { BudgetLine, ReserveRequest, ReserveResult, SettleRequest, SettleResult } from "./types";
 
@@ -35,6 +36,8 @@ export interface TickResult {
   closed: CloseResult;
   delivered: number;
   pendingDeliveries: boolean;
+/** The learned estimate never drops below this (nor the tenant's minOutputTokens): an uncapped call is forwarded with it as its cap. */
+const OUTPUT_FLOOR = 256;
 }
 
 /** The per-tenant ledger. */
@@ -70,7 +73,7 @@ export class TenantLedger extends LedgerBase {
     const attempt = (canGrowLease: boolean) =>
       this.ctx.storage.transactionSync(() => {
         // Checked inside the transaction: two concurrent retries cannot both pass it.
-        const dup = req.idempotent ? this.duplicate(req.requestId) : null;
+        const dup = req.idempotent ? this.duplicate(req) : null;
         if (dup) return dup;
         const view = holder.view();
         const r = reserveTx({
@@ -80,7 +83,7 @@ export class TenantLedger extends LedgerBase {
           who,
           req,
           now,
-          expectedOutput: (model, max) => this.expectedOutput(model, max),
+          expectedOutput: (model, max) => this.expectedOutput(model, max, tenant.config.minOutputTokens),
           ttlMs,
           global: view.kind === "window" ? view.window : null,
           canGrowLease,
@@ -129,9 +132,11 @@ export class TenantLedger extends LedgerBase {
   /**
    * A retry of a request with the same Idempotency-Key: the cached answer if it
    * completed, a conflict while it runs; a retry after an upstream failure
-   * (released, nothing spent) runs again.
+   * (released, nothing spent) runs again. The key is scoped to the request's
+   * fingerprint (key, user, feature, route, body): another request under it is a 422.
    */
-  private duplicate(id: string): ReserveResult | null {
+  private duplicate(req: ReserveRequest): ReserveResult | null {
+    const id = req.requestId;
     const r = this.store.reservation(id);
     if (!r) return null;
     if (r.state === "released") {
@@ -161,6 +166,7 @@ export class TenantLedger extends LedgerBase {
   /** Settles a reservation at the provider-reported cost; a duplicate changes nothing. */
   async settle(req: SettleRequest): Promise<SettleResult> {
     const now = Date.now();
+    if ((r.fingerprint ?? null) !== (req.fingerprint ?? null)) return idempotencyKeyReused();
     if (!this.schemaReady) return { applied: false, cost: 0, state: "unknown" };
     const result = this.ctx.storage.transactionSync((): SettleResult => {
       const r = this.store.reservation(req.reservationId);
@@ -168,7 +174,8 @@ export class TenantLedger extends LedgerBase {
       if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
       const cost = settleTx(this.store, r, req, now);
       if (req.replay) this.store.saveReplay(r.id, req.replay, now);
-      if (req.outcome === "ok") this.learnOutput(r.model, req.usage.outputTokens);
+      const sample = outputSample(r, req);
+      if (sample !== null) this.learnOutput(r.model, sample);
       if (r.state === "open") this.lease?.refund(r.id, r.amount - cost);
       // An expired reservation already gave its hold back to the lease; its late cost is still owed to it.
       else this.lease?.consume(`late:${r.id}`, cost, now);
@@ -324,13 +331,20 @@ export class TenantLedger extends LedgerBase {
     if (s.length > OUTPUT_SAMPLES) s.length = OUTPUT_SAMPLES;
   }
 
-  /** The 95th percentile of recent completions for the model, or a default before there is history. */
-  private expectedOutput(model: string, modelMax: number): number {
+  /**
+   * Output tokens per choice for an uncapped call: the 95th percentile of recent
+   * guard-capped completions for the model (a default before there is history),
+   * never below the floor (the tenant's minOutputTokens, at least OUTPUT_FLOOR) nor above the model's maximum.
+   */
+  private expectedOutput(model: string, modelMax: number, minOutputTokens: number): number {
     const s = this.samples(model);
-    if (s.length < 20) return Math.min(DEFAULT_EXPECTED_OUTPUT, modelMax);
-    const sorted = [...s].sort((a, b) => a - b);
-    const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? DEFAULT_EXPECTED_OUTPUT;
-    return Math.min(Math.max(1, p95), modelMax);
+    const floor = Math.max(OUTPUT_FLOOR, minOutputTokens);
+    let estimate = DEFAULT_EXPECTED_OUTPUT;
+    if (s.length >= 20) {
+      const sorted = [...s].sort((a, b) => a - b);
+      estimate = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? DEFAULT_EXPECTED_OUTPUT;
+    }
+    return Math.min(Math.max(floor, estimate), modelMax);
   }
 
   /** Every scope a caller falls under with limit, spent, reserved, remaining and reset. */

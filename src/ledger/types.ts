@@ -107,7 +107,7 @@ export type ReserveResult =
     }
   | { status: "recount" }
   | { status: "duplicate"; state: string; replay: Replay | null }
-  | { status: "denied"; httpStatus: 400 | 401 | 403 | 429 | 503; code: string; message: string };
+  | { status: "denied"; httpStatus: 400 | 401 | 403 | 422 | 429 | 503; code: string; message: string };
 
 /** A completed answer kept for Idempotency-Key retries. */
 export interface Replay {

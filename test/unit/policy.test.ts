@@ -81,13 +81,14 @@ describe("decide", () => {
       "no cap reserves the learned estimate",
       [win({ limit: null })],
       { requestedMaxTokens: null },
-      { action: "allow", amount: 2000, outputTokens: 500 },
+      { action: "allow", amount: 2000, outputTokens: 500, forwardMaxTokens: 500 },
     ],
     [
-      "no cap adds a forwarded cap where the budget needs it",
+      // Was: forwarded with a cap worth the whole remaining budget (2,000 tokens) while reserving 500.
+      "no cap forwards the reserved estimate as the cap, not the remaining budget",
       [win({ limit: 5000 })],
       { requestedMaxTokens: null },
-      { action: "allow", amount: 2000, forwardMaxTokens: 2000, clamped: false },
+      { action: "allow", amount: 2000, outputTokens: 500, forwardMaxTokens: 500, clamped: false },
     ],
     [
       "embeddings: input only",
@@ -158,5 +159,149 @@ describe("decide", () => {
   it("names the most specific scope when several are exhausted", () => {
     const d = decide(input([win({ limit: 0 }), win({ scope: { kind: "user", id: "u" }, limit: 0 })]));
     expect(d).toMatchObject({ action: "block", code: "user_daily_budget_exceeded" });
+  });
+});
+
+describe("decide: output ceilings", () => {
+  it.each<[string, ScopeWindow[], Partial<DecideInput>, Record<string, unknown>]>([
+    [
+      "uncapped with n choices reserves the estimate × n and forwards that total",
+      [win({ limit: null })],
+      { requestedMaxTokens: null, choices: 3 },
+      { action: "allow", amount: 1000 + 3000, outputTokens: 1500, forwardMaxTokens: 1500, clamped: false },
+    ],
+    [
+      "uncapped under a tight budget is forwarded with the lower cap it was reserved at",
+      [win({ limit: 1600 })],
+      { requestedMaxTokens: null },
+      { action: "allow", amount: 1600, outputTokens: 300, forwardMaxTokens: 300, clamped: false },
+    ],
+    [
+      "a clamp keeps whole choices",
+      [win({ limit: 2003 })],
+      { requestedMaxTokens: null, choices: 2, minOutputTokens: 100 },
+      { action: "allow", outputTokens: 500, forwardMaxTokens: 500, amount: 2000 },
+    ],
+    [
+      "the floor is per choice",
+      [win({ limit: 2003 })],
+      { requestedMaxTokens: null, choices: 2 },
+      { action: "block", needed: 1000 + 1024 },
+    ],
+    [
+      "a client cap × n is reserved and kept unchanged",
+      [win({ limit: null })],
+      { requestedMaxTokens: 2000, choices: 2 },
+      { action: "allow", amount: 5000, outputTokens: 2000, forwardMaxTokens: undefined, clamped: false },
+    ],
+    [
+      "the uncapped cap never exceeds the model's maximum × n",
+      [win({ limit: null })],
+      { requestedMaxTokens: null, expectedOutputTokens: 50_000, choices: 2 },
+      { action: "allow", outputTokens: 32_000, forwardMaxTokens: 32_000 },
+    ],
+  ])("%s", (_name, windows, over, expected) => {
+    expect(decide(input(windows, over))).toMatchObject(expected);
+  });
+
+  it("never forwards a cap above what was reserved", () => {
+    for (const limit of [null, 1300, 1600, 2500, 5000, 1_000_000]) {
+      for (const requestedMaxTokens of [null, 300, 1000, 100_000]) {
+        for (const choices of [1, 2, 7]) {
+          for (const mode of ["enforce", "shadow"] as const) {
+            const d = decide(input([win({ limit })], { requestedMaxTokens, choices, mode, minOutputTokens: 1 }));
+            if (d.action !== "allow") continue;
+            const cap = d.forwardMaxTokens ?? requestedMaxTokens;
+            expect(cap, JSON.stringify({ limit, requestedMaxTokens, choices, mode })).not.toBeNull();
+            expect(cap ?? Infinity).toBeLessThanOrEqual(d.outputTokens);
+            expect(d.amount).toBeGreaterThanOrEqual(primary.inputCost + tokensCost(d.outputTokens, primary.outputRate));
+          }
+        }
+      }
+    }
+  });
+});
+
+describe("decide: maxRequestCost and input reserved in full", () => {
+  it.each<[string, ScopeWindow[], Partial<DecideInput>, Record<string, unknown>]>([
+    [
+      "a call under the per-call bound is untouched",
+      [win({ limit: null })],
+      { maxRequestCost: 3000 },
+      { action: "allow", amount: 3000, clamped: false, forwardMaxTokens: undefined },
+    ],
+    [
+      "the per-call bound clamps the output cap",
+      [win({ limit: null })],
+      { maxRequestCost: 2500 },
+      { action: "allow", amount: 2500, outputTokens: 750, forwardMaxTokens: 750, clamped: true },
+    ],
+    [
+      "below the floor it is a deny with the figures, not a block",
+      [win({ limit: null })],
+      { maxRequestCost: 1511 },
+      { action: "deny", code: "request_cost_limit_exceeded", needed: 1512, limit: 1511 },
+    ],
+    [
+      "the per-call bound is named before an exhausted window",
+      [win({ limit: 1200 })],
+      { maxRequestCost: 1300 },
+      { action: "deny", code: "request_cost_limit_exceeded" },
+    ],
+    [
+      "a window still blocks under a generous per-call bound",
+      [win({ limit: 1200 })],
+      { maxRequestCost: 5000 },
+      { action: "block", code: "tenant_daily_budget_exceeded" },
+    ],
+    [
+      "unbounded input reserves the per-call bound in full with the estimate as cap",
+      [win({ limit: null })],
+      { requestedMaxTokens: null, maxRequestCost: 10_000, reserveInFull: true },
+      { action: "allow", amount: 10_000, outputTokens: 500, forwardMaxTokens: 500 },
+    ],
+    [
+      "unbounded input: the output cap fits inside the bound",
+      [win({ limit: null })],
+      { maxRequestCost: 2500, reserveInFull: true },
+      { action: "allow", amount: 2500, outputTokens: 750, forwardMaxTokens: 750, clamped: true },
+    ],
+    [
+      "unbounded input must fit every window at the full bound",
+      [win({ limit: 9999 })],
+      { maxRequestCost: 10_000, reserveInFull: true },
+      { action: "block", needed: 10_000 },
+    ],
+    [
+      "unbounded input with no room for the floor is a deny",
+      [win({ limit: null })],
+      { maxRequestCost: 1200, reserveInFull: true },
+      { action: "deny", code: "request_cost_limit_exceeded" },
+    ],
+  ])("%s", (_name, windows, over, expected) => {
+    expect(decide(input(windows, over))).toMatchObject(expected);
+  });
+
+  it("degrades to a cheaper model that fits the per-call bound", () => {
+    const d = decide(input([win({ limit: null })], { maxRequestCost: 1500, degraded: cheap }));
+    expect(d).toMatchObject({ action: "allow", model: "small", degradedFrom: "big", amount: 300 });
+  });
+});
+
+describe("decide: shadow mode counts what it forwards", () => {
+  it("forwards an uncapped call with the counted estimate as cap, even over the budget", () => {
+    const d = decide(input([win({ limit: 1000 })], { requestedMaxTokens: null, mode: "shadow" }));
+    expect(d).toMatchObject({ action: "allow", amount: 2000, outputTokens: 500, forwardMaxTokens: 500, shadowCode: "tenant_daily_budget_exceeded" });
+  });
+
+  it("where enforcement would clamp, counts the call in full and names no code", () => {
+    const d = decide(input([win({ limit: 2000 })], { mode: "shadow" }));
+    expect(d).toMatchObject({ action: "allow", amount: 3000, clamped: false });
+    expect(d.action === "allow" && d.shadowCode).toBeUndefined();
+  });
+
+  it("names the per-call deny enforcement would return", () => {
+    const d = decide(input([win({ limit: null })], { maxRequestCost: 1000, mode: "shadow" }));
+    expect(d).toMatchObject({ action: "allow", amount: 3000, shadowCode: "request_cost_limit_exceeded" });
   });
 });
