@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { lookupModel } from "../../src/pricing/cost";
 import { MODELS, PRICE_SOURCES, PRICE_TABLE_CHECKED } from "../../src/pricing/table";
 import type { Encoding, ModelInfo, ProviderName } from "../../src/pricing/types";
 
@@ -111,6 +112,7 @@ describe("mock models", () => {
       encoding: "o200k_base",
       price: { input: 0.15, cachedInput: 0.075, output: 0.6 },
       maxOutputTokens: 16384,
+      hiddenReasoning: false,
     });
     expect(MODELS["mock-large"]).toStrictEqual({
       provider: "mock",
@@ -118,6 +120,7 @@ describe("mock models", () => {
       encoding: "o200k_base",
       price: { input: 2.5, cachedInput: 1.25, output: 10 },
       maxOutputTokens: 16384,
+      hiddenReasoning: false,
     });
     expect(MODELS["mock-embed"]).toStrictEqual({
       provider: "mock",
@@ -125,6 +128,7 @@ describe("mock models", () => {
       encoding: "o200k_base",
       price: { input: 0.02, output: 0 },
       maxOutputTokens: 0,
+      hiddenReasoning: false,
     });
   });
 });
@@ -138,6 +142,55 @@ describe("Anthropic aliases", () => {
     ] as const) {
       expect(MODELS[alias], alias).toBeDefined();
       expect(MODELS[dated], dated).toStrictEqual(MODELS[alias]);
+    }
+  });
+});
+
+describe("billed units beyond base tokens", () => {
+  it("prices the first gpt-4o snapshot at its own list price, and other snapshots as their base", () => {
+    expect(lookupModel("gpt-4o-2024-05-13")?.price).toMatchObject({ input: 5, output: 15 });
+    expect(lookupModel("gpt-4o-2024-08-06")?.price.input).toBe(2.5);
+  });
+
+  it("gives every Claude model a 1-hour cache write at 2x base input", () => {
+    for (const [id, info] of entries) {
+      if (info.provider !== "anthropic") continue;
+      expect(info.price.cacheWrite1h, id).toBeCloseTo(info.price.input * 2, 10);
+    }
+    expect(MODELS["claude-opus-5-5"]?.price.cacheWrite1h).toBe(8); // official model page
+    expect(MODELS["claude-sonnet-5"]?.price.cacheWrite1h).toBe(4); // official model page
+  });
+
+  it("marks hidden reasoning on OpenAI reasoning families and never on older chat models", () => {
+    for (const id of ["o3", "o4-mini", "gpt-5", "gpt-5.4", "gpt-6-sol"]) expect(MODELS[id]?.hiddenReasoning, id).toBe(true);
+    for (const id of ["gpt-4o", "gpt-4.1", "gpt-3.5-turbo", "mock-small", "claude-sonnet-4-6"]) {
+      expect(MODELS[id]?.hiddenReasoning, id).toBe(false);
+    }
+  });
+
+  it("carries OpenAI priority multipliers that match the published priority prices", () => {
+    // openai.com/api-priority-processing: gpt-4.1 $3.50 / $14, o4-mini $2 / $8, gpt-5.5 $12.50 / $75.
+    expect(MODELS["gpt-4.1"]!.price.input * MODELS["gpt-4.1"]!.price.serviceTiers!.priority!).toBeCloseTo(3.5, 10);
+    expect(MODELS["o4-mini"]!.price.output * MODELS["o4-mini"]!.price.serviceTiers!.priority!).toBeCloseTo(8, 10);
+    expect(MODELS["gpt-5.5"]!.price.output * MODELS["gpt-5.5"]!.price.serviceTiers!.fast!).toBeCloseTo(75, 10);
+    expect(MODELS["gpt-5.4-nano"]!.price.serviceTiers?.priority).toBeUndefined();
+  });
+
+  it("has long-context tiers where the providers bill the whole call higher", () => {
+    expect(MODELS["gpt-5.4"]!.price.longContext).toMatchObject({ aboveInputTokens: 272_000, input: 5, cachedInput: 0.5, output: 22.5 });
+    expect(MODELS["claude-haiku-5-5"]!.price.longContext).toMatchObject({ aboveInputTokens: 100_000, input: 0.5, output: 2.5 });
+    expect(MODELS["claude-haiku-5-5"]!.price.longContext!.cacheWrite1h).toBeCloseTo(1, 10); // claudit v1.9.2: $1.00
+    expect(MODELS["claude-sonnet-4-6"]!.price.longContext).toBeUndefined();
+  });
+
+  it("keeps every tier's prices positive and every multiplier positive", () => {
+    for (const [id, info] of entries) {
+      for (const [t, m] of Object.entries(info.price.serviceTiers ?? {})) expect(m, `${id} ${t}`).toBeGreaterThan(0);
+      const lc = info.price.longContext;
+      if (lc) {
+        expect(lc.input, id).toBeGreaterThanOrEqual(info.price.input);
+        expect(lc.output, id).toBeGreaterThanOrEqual(info.price.output);
+      }
     }
   });
 });
