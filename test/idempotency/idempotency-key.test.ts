@@ -49,4 +49,53 @@ describe("idempotency", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("idempotent-replayed")).toBeNull();
   });
+
+  describe("scoped to key, user, feature, route and body (a mismatch is a 422, never another caller's answer)", () => {
+    const body = { model: "mock-small", ...hello, max_tokens: 20 };
+    async function serviceKeyAfterUserA(idem: string) {
+      const { t } = await setup();
+      const key = await createKey(t, { name: "svc", role: "service" });
+      const first = await chat(key, body, { "idempotency-key": idem, "x-budget-user": "alice" });
+      expect(first.status).toBe(200);
+      const answer = await first.text();
+      await eventually(async () => expect((await ledger(t).counter("tenant", today())).reserved).toBe(0));
+      return { t, key, answer };
+    }
+    const reused = async (res: Response, answer: string) => {
+      expect(res.status).toBe(422);
+      expect(res.headers.get("idempotent-replayed")).toBeNull();
+      const text = await res.text();
+      expect(text).not.toBe(answer);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: "idempotency_key_reused" } });
+    };
+
+    it("another user of the same service key gets a 422, not user A's answer", async () => {
+      const { key, answer } = await serviceKeyAfterUserA("scoped-user");
+      await reused(await chat(key, body, { "idempotency-key": "scoped-user", "x-budget-user": "bob" }), answer);
+      // The user may also come from the body: the resolved user is what counts.
+      await reused(await chat(key, { ...body, user: "bob" }, { "idempotency-key": "scoped-user" }), answer);
+    });
+
+    it("another route or another body with the same key is a 422", async () => {
+      const { key, answer } = await serviceKeyAfterUserA("scoped-route");
+      const responses = await call("/v1/responses", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "idempotency-key": "scoped-route", "x-budget-user": "alice" },
+        body: JSON.stringify({ model: "mock-small", input: "Hello", max_output_tokens: 20 }),
+      });
+      await reused(responses, answer);
+      const otherBody = { ...body, messages: [{ role: "user", content: "Something else entirely" }] };
+      await reused(await chat(key, otherBody, { "idempotency-key": "scoped-route", "x-budget-user": "alice" }), answer);
+      await reused(await chat(key, body, { "idempotency-key": "scoped-route", "x-budget-user": "alice", "x-budget-feature": "other" }), answer);
+    });
+
+    it("the same request again still replays", async () => {
+      const { t, key, answer } = await serviceKeyAfterUserA("scoped-same");
+      const retry = await chat(key, body, { "idempotency-key": "scoped-same", "x-budget-user": "alice" });
+      expect(retry.status).toBe(200);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      expect(await retry.text()).toBe(answer);
+      expect((await ledger(t).counter("tenant", today())).requests).toBe(1);
+    });
+  });
 });
