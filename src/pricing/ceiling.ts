@@ -66,17 +66,20 @@ export function ceilingRates(model: string, price: ModelPrice, call: CallShape):
     m = known;
   }
 
-  // Fees stored for settlement are keyed by the unit usage reports; a declared variant
-  // (web_search_preview, a bigger container) sets its unit's fee to the dearer of the two.
+  // Fees stored for settlement are keyed by the unit usage reports; the variants a call declares
+  // (web_search_preview, a bigger container, free code execution) set their unit's fee to the
+  // dearest of them.
   const stored: Record<string, number> = { ...fees };
+  const declared: Record<string, number> = {};
   let toolFees = 0;
   for (const [key, n] of Object.entries(call.toolCalls ?? {})) {
     const fee = fees[key];
     if (fee === undefined) return { unpriced: `built-in tool "${key}" on ${model} (no per-call fee is known for it)` };
     toolFees += fee * Math.max(0, Math.ceil(n));
-    const unit = SETTLES_AS[key];
-    if (unit) stored[unit] = Math.max(stored[unit] ?? 0, fee);
+    const unit = SETTLES_AS[key] ?? key;
+    declared[unit] = Math.max(declared[unit] ?? 0, fee);
   }
+  Object.assign(stored, declared);
 
   const rates = ratesOf(price, stored);
   const t = tierRates(rates, call.inputTokens);

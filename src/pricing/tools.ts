@@ -46,6 +46,8 @@ const ANTHROPIC_FEES: Readonly<Record<string, number>> = {
   web_search: PER_1K(10),
   web_fetch: 0,
   code_execution: 50_000,
+  /** Code execution in a request that also declares web_search_20260209 or web_fetch_20260209: free. */
+  code_execution_with_web: 0,
 };
 
 /** Fees by provider; the mock provider speaks both dialects and bills like both. */
@@ -58,13 +60,16 @@ export const TOOL_FEES: Readonly<Record<ProviderName, Readonly<Record<string, nu
 /**
  * The unit a fee key is reported under after the call: the usage of a
  * Responses call shows `web_search_call` items whichever web-search tool was
- * declared, and code-interpreter containers whatever their size.
+ * declared, code-interpreter containers whatever their size, and Claude's
+ * code execution whether or not it was free. A call that declares a variant
+ * settles that unit at the dearest variant it declared.
  */
 export const SETTLES_AS: Readonly<Record<string, string>> = {
   web_search_preview: "web_search",
   code_interpreter_4g: "code_interpreter",
   code_interpreter_16g: "code_interpreter",
   code_interpreter_64g: "code_interpreter",
+  code_execution_with_web: "code_execution",
 };
 
 /** Fee of a unit reported at settlement for which the reservation stored no fee: the dearest known fee. */

@@ -10,25 +10,65 @@ function responseRefOf(v: unknown): ResponseRef | null {
   return { id: r.id, status: typeof r.status === "string" ? r.status : null };
 }
 
-/** Chat and embeddings report `prompt_tokens` (cached included); Responses reports `input_tokens`. */
+/**
+ * Chat and embeddings report `prompt_tokens` (cached and audio included); Responses reports
+ * `input_tokens`. Cache writes (GPT-5.6 and later) are reported as `cache_write_tokens` next to
+ * `cached_tokens`, also a part of the input.
+ */
 function normalise(route: RouteKind, u: Record<string, unknown>): Usage {
-  if (route === "responses") {
-    const cached = count(obj(u.input_tokens_details)?.cached_tokens);
-    return {
-      inputTokens: Math.max(0, count(u.input_tokens) - cached),
-      cachedInputTokens: cached,
-      cacheWriteTokens: 0,
-      outputTokens: count(u.output_tokens),
-    };
-  }
-  const cached = count(obj(u.prompt_tokens_details)?.cached_tokens);
-  return {
-    inputTokens: Math.max(0, count(u.prompt_tokens) - cached),
+  const details = obj(route === "responses" ? u.input_tokens_details : u.prompt_tokens_details);
+  const cached = count(details?.cached_tokens);
+  const writes = count(details?.cache_write_tokens);
+  const audio = route === "responses" ? 0 : count(details?.audio_tokens);
+  const total = count(route === "responses" ? u.input_tokens : u.prompt_tokens);
+  const usage: Usage = {
+    inputTokens: Math.max(0, total - cached - writes - audio),
     cachedInputTokens: cached,
-    cacheWriteTokens: 0,
-    // Reasoning tokens are part of completion_tokens and billed as output.
-    outputTokens: count(u.completion_tokens),
+    cacheWriteTokens: writes,
+    // Reasoning tokens are part of completion_tokens / output_tokens and billed as output.
+    outputTokens: count(route === "responses" ? u.output_tokens : u.completion_tokens),
   };
+  if (audio > 0) usage.audioInputTokens = audio;
+  return usage;
+}
+
+/** Responses output items that bill a built-in tool fee, by the unit they bill (names as in pricing/tools.ts). */
+const TOOL_ITEMS: Readonly<Record<string, string>> = {
+  web_search_call: "web_search",
+  file_search_call: "file_search",
+};
+
+/**
+ * Billed tool units in a response's `output`: one per web or file search call, and one per
+ * code-interpreter container the calls ran in (containers, not calls, are billed).
+ */
+export function responseToolUnits(output: unknown): Record<string, number> | undefined {
+  if (!Array.isArray(output)) return undefined;
+  const out: Record<string, number> = {};
+  const containers = new Set<string>();
+  let anonymous = 0;
+  for (const item of output) {
+    const it = obj(item);
+    const type = typeof it?.type === "string" ? it.type : "";
+    const unit = TOOL_ITEMS[type];
+    if (unit) out[unit] = (out[unit] ?? 0) + 1;
+    if (type === "code_interpreter_call") {
+      if (typeof it?.container_id === "string") containers.add(it.container_id);
+      else anonymous = 1;
+    }
+  }
+  if (containers.size + anonymous > 0) out.code_interpreter = containers.size + anonymous;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Adds what a whole response object says beyond its usage: its tier and its built-in tool calls. */
+function withResponseFacts(u: Usage, response: Record<string, unknown> | null, route: RouteKind): Usage {
+  if (typeof response?.service_tier === "string") u.serviceTier = response.service_tier;
+  if (route === "responses") {
+    const tools = responseToolUnits(response?.output);
+    if (tools) u.toolCalls = tools;
+  }
+  return u;
 }
 
 /** A usage object whose counts are numbers; anything malformed reads as "no usage" and is settled on a counted estimate. */
@@ -43,11 +83,13 @@ function usageField(v: unknown): Record<string, unknown> | null {
 
 class ChatTracker extends JsonEventTracker {
   private u: Usage | null = null;
+  private tier: string | null = null;
   constructor(private readonly hideUsageChunk: boolean) {
     super();
   }
 
   protected handle(chunk: Record<string, unknown>): boolean {
+    if (typeof chunk.service_tier === "string") this.tier = chunk.service_tier;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     for (const c of choices) {
       const delta = obj(obj(c)?.delta);
@@ -71,6 +113,7 @@ class ChatTracker extends JsonEventTracker {
     return true;
   }
   usage(): Usage | null {
+    if (this.u && this.tier !== null) this.u.serviceTier = this.tier;
     return this.u;
   }
 }
@@ -86,8 +129,9 @@ class ResponsesTracker extends JsonEventTracker {
     if (type === "response.output_text.delta" || type === "response.function_call_arguments.delta" || type === "response.refusal.delta") {
       if (typeof ev.delta === "string") this.text += ev.delta;
     } else if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
-      const u = usageField(obj(ev.response)?.usage);
-      if (u) this.u = normalise("responses", u);
+      const response = obj(ev.response);
+      const u = usageField(response?.usage);
+      if (u) this.u = withResponseFacts(normalise("responses", u), response, "responses");
     }
     return true;
   }
@@ -102,8 +146,9 @@ class ResponsesTracker extends JsonEventTracker {
 /** The OpenAI dialect's usage readers. */
 export const openaiUsage: DialectUsage = {
   fromJson(route, body) {
-    const u = usageField(obj(body)?.usage);
-    return u ? normalise(route, u) : null;
+    const response = obj(body);
+    const u = usageField(response?.usage);
+    return u ? withResponseFacts(normalise(route, u), response, route) : null;
   },
   tracker(route, opts) {
     return route === "responses" ? new ResponsesTracker() : new ChatTracker(opts.hideUsageChunk);
