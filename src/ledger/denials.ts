@@ -37,7 +37,7 @@ export function unpricedUnit(model: string, unit: string, tenantId: string): Den
   return deny(
     400,
     "unpriced_unit",
-    `Model "${model}" has no price for ${unit}, so the guard cannot bound this call (it never prices a billed unit at $0). ` +
+    `The guard has no price for ${unit}, so it cannot bound this call to "${model}" (it never prices a billed unit at $0). ` +
       `Remove it from the request, or the operator can price it for this tenant with PATCH /admin/v1/tenants/${tenantId} {"prices": ...}.`,
   );
 }

@@ -84,11 +84,11 @@ export function reserveTx(c: ReserveContext): ReserveTxResult {
   if (bound.unbounded && maxRequestCost === null) return bound.unbounded;
   const reserveInFull = bound.unbounded !== null;
 
-  const primaryCall = priceCall(primaryPrice.price, req, bound.contextTokens);
+  const primaryCall = priceCall(req.model, primaryPrice.price, req, bound.contextTokens);
   if ("unpriced" in primaryCall) return unpricedUnit(req.model, primaryCall.unpriced, c.tenantId);
   const degradeTo = cfg.degrade[req.model];
   const degradedPrice = degradeTo ? resolvePrice(degradeTo, cfg.prices) : null;
-  const degradedPriced = degradedPrice ? priceCall(degradedPrice.price, req, bound.contextTokens) : null;
+  const degradedPriced = degradeTo && degradedPrice ? priceCall(degradeTo, degradedPrice.price, req, bound.contextTokens) : null;
   // A cheaper model that cannot price every unit of the call is not a place to send it.
   const degradedCall = degradedPriced && !("unpriced" in degradedPriced) ? degradedPriced : null;
 
