@@ -137,7 +137,9 @@ describe("input the guard cannot bound", () => {
     expect(r).toMatchObject({ status: "denied", httpStatus: 400, code: "unbounded_input" });
     const msg = r.status === "denied" ? r.message : "";
     expect(msg).toContain(part);
-    expect(msg).toContain("set maxRequestUsd on the tenant, user or feature to allow such calls; they are then reserved at that amount in full");
+    expect(msg).toContain(
+      "set maxRequestUsd on the tenant, user or feature to allow such calls; they are then reserved at that amount in full",
+    );
   });
 
   it("with maxRequestUsd is reserved at exactly that amount, with an output cap that fits in it", async () => {

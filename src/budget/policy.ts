@@ -154,7 +154,13 @@ function fit(input: DecideInput, c: Candidate): Fit {
     if (fitsOut < 0 || out < o.floor) return { ok: false, needed: c.inputCost + tokensCost(o.floor, c.outputRate), perCall: true };
     if (perCall > windowRoom) return { ok: false, needed: perCall, perCall: false };
     const rounded = Math.max(o.floor, Math.floor(out / o.n) * o.n);
-    return { ok: true, amount: perCall, outputTokens: rounded, forwardMaxTokens: forwardCap(o, rounded), clamped: o.capped && rounded < o.hardCap };
+    return {
+      ok: true,
+      amount: perCall,
+      outputTokens: rounded,
+      forwardMaxTokens: forwardCap(o, rounded),
+      clamped: o.capped && rounded < o.hardCap,
+    };
   }
 
   const room = Math.min(windowRoom, callRoom);
@@ -248,7 +254,8 @@ function decideEnforced(input: DecideInput): Decision {
   }
 
   if (!result.ok) {
-    if (result.perCall) return { action: "deny", code: "request_cost_limit_exceeded", needed: result.needed, limit: input.maxRequestCost ?? 0 };
+    if (result.perCall)
+      return { action: "deny", code: "request_cost_limit_exceeded", needed: result.needed, limit: input.maxRequestCost ?? 0 };
     const blocking = blockingWindow(input.windows, result.needed);
     return { action: "block", code: blockCode(blocking), blocking, needed: result.needed, tightest: tightestWindow(input.windows) };
   }

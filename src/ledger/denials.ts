@@ -16,7 +16,7 @@ export function modelNotPriced(model: string, tenantId: string): Denied {
   return deny(
     400,
     "model_not_priced",
-      `No price is known for model "${model}", so the guard cannot budget it. ` +
+    `No price is known for model "${model}", so the guard cannot budget it. ` +
       `The operator can price it for this tenant with PATCH /admin/v1/tenants/${tenantId} ` +
       `{"prices": {"${model}": {"input": <USD per 1M>, "output": <USD per 1M>}}}, or set a fallback price under "*".`,
   );
@@ -47,7 +47,11 @@ export function requestCostLimit(needed: number, limit: number, inFull: boolean)
   const why = inFull
     ? `Part of its input cannot be bounded, so it is reserved at maxRequestUsd (${formatUsd(limit)}) in full, which leaves no room for the smallest allowed output.`
     : `It needs at least ${formatUsd(needed)} (its input plus the smallest allowed output), over the per-request limit of ${formatUsd(limit)} (maxRequestUsd).`;
-  return deny(400, "request_cost_limit_exceeded", `This call cannot fit the per-request cost limit. ${why} Shorten the input or lower the output cap.`);
+  return deny(
+    400,
+    "request_cost_limit_exceeded",
+    `This call cannot fit the per-request cost limit. ${why} Shorten the input or lower the output cap.`,
+  );
 }
 
 /** A feature named by header that the tenant has not declared, under requireDeclaredFeatures. */

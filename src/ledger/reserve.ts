@@ -56,7 +56,8 @@ function inputBound(c: ReserveContext): { contextTokens: number; unbounded: Deni
   let unknown: Denied | null = null;
   if (refs.length > 0) {
     const found: ContextLookup = c.contextTokens ? c.contextTokens(refs) : { unknown: refs[0] as ContextRef };
-    if ("unknown" in found) unknown = { status: "denied", httpStatus: 400, code: "unknown_context", message: unknownContextMessage(found.unknown) };
+    if ("unknown" in found)
+      unknown = { status: "denied", httpStatus: 400, code: "unknown_context", message: unknownContextMessage(found.unknown) };
     else contextTokens = found.tokens;
   }
   const part = c.req.unbounded?.[0];
@@ -109,7 +110,8 @@ export function reserveTx(c: ReserveContext): ReserveTxResult {
   const decision = decide({
     windows: states,
     primary: { model: req.model, inputCost: primaryCall.inputCost, outputRate: primaryCall.outputRate },
-    degraded: degradeTo && degradedCall ? { model: degradeTo, inputCost: degradedCall.inputCost, outputRate: degradedCall.outputRate } : undefined,
+    degraded:
+      degradeTo && degradedCall ? { model: degradeTo, inputCost: degradedCall.inputCost, outputRate: degradedCall.outputRate } : undefined,
     requestedMaxTokens: isChat ? req.requestedMaxTokens : null,
     expectedOutputTokens: expected,
     choices,
@@ -252,7 +254,10 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
  * completed call the guard capped (the client set no cap). One that stopped at
  * the guard's cap wanted more, so it counts double, to raise the estimate.
  */
-export function outputSample(r: Pick<ReservationRow, "output_cap" | "choices">, req: Pick<SettleRequest, "outcome" | "usage">): number | null {
+export function outputSample(
+  r: Pick<ReservationRow, "output_cap" | "choices">,
+  req: Pick<SettleRequest, "outcome" | "usage">,
+): number | null {
   if (req.outcome !== "ok" || r.output_cap === null || r.output_cap <= 0) return null;
   const n = Math.max(1, r.choices ?? 1);
   const perChoice = Math.ceil(req.usage.outputTokens / n);

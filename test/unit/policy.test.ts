@@ -182,12 +182,7 @@ describe("decide: output ceilings", () => {
       { requestedMaxTokens: null, choices: 2, minOutputTokens: 100 },
       { action: "allow", outputTokens: 500, forwardMaxTokens: 500, amount: 2000 },
     ],
-    [
-      "the floor is per choice",
-      [win({ limit: 2003 })],
-      { requestedMaxTokens: null, choices: 2 },
-      { action: "block", needed: 1000 + 1024 },
-    ],
+    ["the floor is per choice", [win({ limit: 2003 })], { requestedMaxTokens: null, choices: 2 }, { action: "block", needed: 1000 + 1024 }],
     [
       "a client cap × n is reserved and kept unchanged",
       [win({ limit: null })],
@@ -291,7 +286,13 @@ describe("decide: maxRequestCost and input reserved in full", () => {
 describe("decide: shadow mode counts what it forwards", () => {
   it("forwards an uncapped call with the counted estimate as cap, even over the budget", () => {
     const d = decide(input([win({ limit: 1000 })], { requestedMaxTokens: null, mode: "shadow" }));
-    expect(d).toMatchObject({ action: "allow", amount: 2000, outputTokens: 500, forwardMaxTokens: 500, shadowCode: "tenant_daily_budget_exceeded" });
+    expect(d).toMatchObject({
+      action: "allow",
+      amount: 2000,
+      outputTokens: 500,
+      forwardMaxTokens: 500,
+      shadowCode: "tenant_daily_budget_exceeded",
+    });
   });
 
   it("where enforcement would clamp, counts the call in full and names no code", () => {
