@@ -248,6 +248,7 @@ export function billingDouble(opts: DoubleOptions = {}): BillingDouble {
       remember();
       if (opts.hang) {
         return new Promise<Response>((_, reject) => {
+          if (signal?.aborted) reject(signal.reason);
           signal?.addEventListener("abort", () => reject(signal.reason));
         });
       }

@@ -220,7 +220,8 @@ export function sseAnswer(a: Answer): Response {
           }
         };
         stop = fail;
-        a.signal?.addEventListener("abort", fail);
+        if (a.signal?.aborted) fail();
+        else a.signal?.addEventListener("abort", fail);
         return;
       }
       for (const e of rest) put(c, e);
