@@ -12,8 +12,6 @@ import { stillRunning } from "../ledger/background";
 import type { Replay, SettleRequest } from "../ledger/types";
 import type { TenantLedger } from "../ledger/tenant-ledger";
 import type { Usage } from "../pricing/cost";
-import { exactInputTokens, type InputPieces } from "../tokens/inputs";
-import { countTokensExact } from "../tokens/exact";
 import { serverTiming } from "./budget-headers";
 import { DIALECT_USAGE, type ModelRoute } from "./providers/registry";
 import type { ResponseRef } from "./dialects/types";
@@ -21,6 +19,7 @@ import { ProviderUnavailable, ROUTE_DIALECT } from "./providers/types";
 import type { RequestLog } from "./request-log";
 import type { Body, RouteSpec } from "./routes/spec";
 import { trackStream } from "./sse";
+import { NO_USAGE, unknownUsage, type Measure } from "./unknown-usage";
 
 /** Idempotent answers larger than this are not kept for replay. */
 const MAX_REPLAY_BYTES = 512 * 1024;
@@ -33,7 +32,8 @@ export interface ForwardOptions {
   /** The body as the guard will send it (model and cap already rewritten); usage options are added here. */
   body: Body;
   stream: boolean;
-  pieces: InputPieces;
+  /** Whether a call without usage is counted exactly or settled at the ceiling (`unknown-usage.ts`). */
+  measure: Measure;
   /** Null when forwarding unmetered (FAIL_OPEN with the ledger down). */
   ledger: { stub: DurableObjectStub<TenantLedger>; reservationId: string; idempotent: boolean } | null;
   /** Billing-changing client headers the tenant allows through (`ReserveResult.forwardHeaders`); none when unmetered. */
@@ -86,7 +86,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
       .catch(() => false);
     if (tracked) return log.emit({ settlement: "background" });
     // Not handed over: the job still runs and bills, so charge the ceiling, never the queued reply's figure.
-    return settle(usage ?? { inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, "ceiling", undefined, ref);
+    return settle(usage ?? NO_USAGE, "ceiling", undefined, ref);
   };
 
   const upstreamStarted = performance.now();
@@ -105,16 +105,18 @@ export async function forward(o: ForwardOptions): Promise<Response> {
       config,
     );
   } catch (err) {
-    // Nothing reached a provider that could bill it: the hold goes back.
+    if (err instanceof DOMException && err.name === "TimeoutError") {
+      // The call was sent and the provider may still be working on it, and billing it: its cost is unknown.
+      c.executionCtx.waitUntil(settle(NO_USAGE, "ceiling"));
+      throw new ApiError(504, "The upstream provider did not answer in time.", { code: "upstream_timeout" });
+    }
+    // Nothing reached a provider that could bill it (not configured, connection refused): the hold goes back.
     release("released");
     if (err instanceof ProviderUnavailable) {
       console.error(JSON.stringify({ level: "error", msg: err.message, requestId: c.get("requestId") }));
       throw new ApiError(503, `The provider for "${String(o.body.model)}" is not configured on this guard.`, {
         code: "provider_unavailable",
       });
-    }
-    if (err instanceof DOMException && err.name === "TimeoutError") {
-      throw new ApiError(504, "The upstream provider did not answer in time.", { code: "upstream_timeout" });
     }
     throw new ApiError(502, "The upstream provider could not be reached.", { code: "upstream_unreachable" });
   }
@@ -134,12 +136,11 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   }
 
   const dialect = DIALECT_USAGE[ROUTE_DIALECT[spec.route]];
-  const countedEstimate = async (generated: string): Promise<Usage> => ({
-    inputTokens: await exactInputTokens(o.pieces, target.encoding),
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    outputTokens: await countTokensExact(generated, target.encoding === "claude_approx" ? "cl100k_base" : target.encoding),
-  });
+  // No usage from the provider: an exact count where the guard can measure the call, else the ceiling.
+  const settleUnknown = async (generated: string, counted: "partial" | "estimated", replay?: Replay, ref?: ResponseRef | null) => {
+    const u = await unknownUsage(o.measure, generated, counted);
+    return settle(u.usage, u.outcome, replay, ref);
+  };
 
   if (stream && upstream.body) {
     const tracker = dialect.tracker(spec.route, { hideUsageChunk: !prepared.clientWantsUsage });
@@ -150,15 +151,27 @@ export async function forward(o: ForwardOptions): Promise<Response> {
         const usage = tracker.usage();
         const ref = tracker.responseRef?.() ?? null;
         if (usage && end === "complete") return settle(usage, "ok", undefined, ref);
-        // Cut short (client gone, upstream broke or timed out): charge what was streamed. A background job
-        // goes on upstream after its stream is cut, so its cost is unknown: the ceiling.
-        return settle(usage ?? (await countedEstimate(tracker.generatedText())), background ? "ceiling" : "partial", undefined, ref);
+        // Cut short after the usage event: the provider's figure stands. A background job goes on upstream
+        // after its stream is cut, so its cost is unknown: the ceiling.
+        if (usage) return settle(usage, background ? "ceiling" : "partial", undefined, ref);
+        // Cut before usage (client gone, upstream broke or timed out), or a stream that never reported it.
+        return settleUnknown(tracker.generatedText(), "partial", undefined, ref);
       }),
     );
     return new Response(tracked.body, { status: upstream.status, headers });
   }
 
-  const text = await upstream.text();
+  let text: string;
+  try {
+    text = await upstream.text();
+  } catch (err) {
+    // The answer broke off (or timed out) after the provider accepted the call: its cost is unknown.
+    c.executionCtx.waitUntil(settle(NO_USAGE, "ceiling"));
+    if (err instanceof DOMException && err.name === "TimeoutError") {
+      throw new ApiError(504, "The upstream provider did not answer in time.", { code: "upstream_timeout" });
+    }
+    throw new ApiError(502, "The upstream provider's answer was cut off.", { code: "upstream_unreachable" });
+  }
   log.text("completion", () => text);
   let usage: Usage | null = null;
   let ref: ResponseRef | null = null;
@@ -178,10 +191,8 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     ledger?.idempotent && text.length <= MAX_REPLAY_BYTES
       ? { status: upstream.status, contentType: headers.get("content-type") ?? "application/json", body: text }
       : undefined;
-  // No usage block (malformed or missing): charge a counted estimate, input plus the whole answer, never nothing.
-  c.executionCtx.waitUntil(
-    usage ? settle(usage, "ok", replay, ref) : countedEstimate(text).then((u) => settle(u, "estimated", replay, ref)),
-  );
+  // No usage block (malformed or missing): counted exactly (input plus the whole answer) where measurable, else the ceiling.
+  c.executionCtx.waitUntil(usage ? settle(usage, "ok", replay, ref) : settleUnknown(text, "estimated", replay, ref));
   return new Response(text, { status: upstream.status, headers });
 }
 

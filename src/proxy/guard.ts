@@ -17,6 +17,7 @@ import { parseBody, readBody, requireGuardKey, subjectId } from "./request";
 import { RequestLog } from "./request-log";
 import type { RouteSpec } from "./routes/spec";
 import { syntheticAnswer } from "./synthetic";
+import { measureOf, type CallBounds } from "./unknown-usage";
 import { AUTH_FIRST_ABOVE_CHARS, forgetVerified, markVerified, recentlyVerified } from "./verified-keys";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -127,6 +128,16 @@ export function llmHandler(spec: RouteSpec) {
       fingerprint: idemKey ? await sha256Hex([keyHash, userId ?? bodyUserId ?? "", feature ?? "", spec.route, raw].join("\n")) : null,
     };
 
+    // What decides whether a call without usage can be counted exactly (else it settles at the ceiling).
+    const bounds: CallBounds = {
+      pieces,
+      context: request.context ?? [],
+      toolCalls: request.toolCalls ?? {},
+      cacheTtl: request.cacheTtl ?? null,
+      serviceTier: request.serviceTier ?? null,
+      background: request.background ?? false,
+    };
+
     const reserve = async (r: ReserveRequest): Promise<ReserveResult | null> => {
       const t = performance.now();
       try {
@@ -160,7 +171,7 @@ export function llmHandler(spec: RouteSpec) {
         target,
         body,
         stream,
-        pieces,
+        measure: measureOf(target, body, bounds),
         ledger: null,
         forwardHeaders: [],
         headers,
@@ -239,7 +250,7 @@ export function llmHandler(spec: RouteSpec) {
       target: actual,
       body: capped,
       stream,
-      pieces,
+      measure: measureOf(actual, capped, bounds),
       ledger: { stub, reservationId: res.reservationId, idempotent: request.idempotent },
       forwardHeaders: (res.forwardHeaders ?? []).map((h) => h.toLowerCase()),
       headers,

@@ -1,11 +1,32 @@
 /** Trust suite: faults on the traffic path. Each test names the protection it proves; removing it makes the test fail. */
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/auth/keys";
-import { chat, eventually, mockUpstream, reserveRequest } from "../helpers/guard";
+import type { TenantLedger } from "../../src/ledger/tenant-ledger";
+import { call, chat, eventually, mockUpstream, reserveRequest } from "../helpers/guard";
 import { today, ledger, hello, ZERO, setup, withEnv, post, upstreamSlot, restoreAfterEach } from "../helpers/traffic";
 
 restoreAfterEach();
+
+/** The tenant's only reservation: what was reserved, what it settled at, and how. */
+async function onlyReservation(t: string): Promise<{ amount: number; cost: number; state: string }> {
+  const rows = await runInDurableObject(ledger(t), (_i: TenantLedger, s) =>
+    s.storage.sql.exec<{ amount: number; cost: number; state: string }>(`SELECT amount, cost, state FROM reservations`).toArray(),
+  );
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
+}
+
+/** Waits until the tenant's one call is settled at exactly what it reserved (the ceiling). */
+async function settledAtCeiling(t: string): Promise<void> {
+  await eventually(async () => {
+    const r = await onlyReservation(t);
+    expect(r.state).toBe("settled");
+    expect(r.amount).toBeGreaterThan(0);
+    expect(r.cost).toBe(r.amount);
+    expect(await ledger(t).counter("tenant", today())).toEqual({ spent: r.amount, reserved: 0, requests: 1 });
+  });
+}
 
 describe("faults on the traffic path", () => {
   it.each([
@@ -22,7 +43,8 @@ describe("faults on the traffic path", () => {
     await eventually(async () => expect(await ledger(t).counter("tenant", today())).toEqual(ZERO));
   });
 
-  it("upstream timeout → 504 and the reservation is released", async () => {
+  // Was "…the reservation is released": the provider bills work it was sent even when the guard stops waiting.
+  it("upstream timeout → 504 and settled at the reservation (the provider bills the work it was sent)", async () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(
       (_input: RequestInfo | URL, init?: RequestInit) =>
         new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
@@ -32,7 +54,24 @@ describe("faults on the traffic path", () => {
     const res = await withEnv({ UPSTREAM_TIMEOUT_MS: "50" }, path, init);
     expect(res.status).toBe(504);
     expect(await res.json()).toMatchObject({ error: { code: "upstream_timeout" } });
-    await eventually(async () => expect(await ledger(t).counter("tenant", today())).toEqual(ZERO));
+    await settledAtCeiling(t);
+  });
+
+  it("a JSON answer that times out after its headers → 504 and settled at the reservation", async () => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (_input: RequestInfo | URL, init?: RequestInit) => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"id":"x","choices":['));
+          init?.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    });
+    const { t, key } = await setup();
+    const { path, ...init } = post(key, { model: "gpt-4o-mini", ...hello, max_tokens: 100 });
+    const res = await withEnv({ UPSTREAM_TIMEOUT_MS: "50" }, path, init);
+    expect(res.status).toBe(504);
+    await settledAtCeiling(t);
   });
 
   it.each([
@@ -46,7 +85,7 @@ describe("faults on the traffic path", () => {
     ],
     ["malformed usage", { id: "x", choices: [], usage: { prompt_tokens: "many", completion_tokens: null } }],
     ["a body that is not JSON", "<html>oops</html>"],
-  ])("%s → settled on a counted estimate, never $0", async (_name, body) => {
+  ])("%s on a model without hidden output → settled on an exact count, never nothing", async (_name, body) => {
     upstreamSlot.current = mockUpstream(() => (typeof body === "string" ? new Response(body, { status: 200 }) : Response.json(body)));
     const { t, key } = await setup();
     expect((await chat(key, { model: "gpt-4o-mini", ...hello, max_tokens: 100 })).status).toBe(200);
@@ -55,6 +94,60 @@ describe("faults on the traffic path", () => {
       expect(c.reserved).toBe(0);
       expect(c.spent).toBeGreaterThan(0);
     });
+  });
+
+  it.each([
+    ["missing usage", { id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Hi" } }] }],
+    ["malformed usage", { id: "x", choices: [], usage: { prompt_tokens: "many", completion_tokens: null } }],
+  ])("%s on a model with hidden reasoning → settled at the reservation (visible text is no measure)", async (_name, body) => {
+    upstreamSlot.current = mockUpstream(() => Response.json(body));
+    const { t, key } = await setup();
+    expect((await chat(key, { model: "gpt-5-mini", ...hello, max_completion_tokens: 100 })).status).toBe(200);
+    await settledAtCeiling(t);
+  });
+
+  it("a stream cut before its usage on a reasoning model → settled at the reservation, not the one visible token", async () => {
+    const enc = new TextEncoder();
+    upstreamSlot.current = mockUpstream(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(enc.encode(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "Hi" } }] })}\n\n`));
+              controller.error(new Error("connection reset"));
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        ),
+    );
+    const { t, key } = await setup();
+    const res = await chat(key, { model: "gpt-5-mini", ...hello, max_completion_tokens: 1000, stream: true });
+    await res.text().catch(() => "");
+    await settledAtCeiling(t);
+  });
+
+  it("a cut Anthropic stream → settled at the reservation (Claude's tokenizer is not public, so nothing is exact)", async () => {
+    const enc = new TextEncoder();
+    const start = { type: "message_start", message: { id: "m", usage: { input_tokens: 9, output_tokens: 1 } } };
+    const delta = { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hi" } };
+    upstreamSlot.current = mockUpstream(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              for (const e of [start, delta]) controller.enqueue(enc.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+              controller.error(new Error("connection reset"));
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        ),
+    );
+    const { t, key } = await setup();
+    const { path, ...init } = post(key, { model: "claude-sonnet-4-5", ...hello, max_tokens: 500, stream: true }, {}, "/v1/messages");
+    const res = await call(path, init);
+    expect(res.status).toBe(200);
+    await res.text().catch(() => "");
+    await settledAtCeiling(t);
   });
 
   it("a tenant object evicted between reserve and settle still settles (state is in storage)", async () => {
