@@ -34,8 +34,8 @@
  *     and fast mode) and long-context tiers (OpenAI GPT-5.4+ above 272K,
  *     Claude Haiku 5.5 above 100K, Sonnet 4.5 above 200K): tiers.ts.
  *   - Built-in tool fees (web search, file search, code execution): tools.ts.
- *   - Audio input: no model in this table accepts audio input, so none has an
- *     audioInput price; a call carrying audio is refused (unpriced_unit).
+ *   - Audio input: only the gpt-4o audio-preview entries carry an audioInput
+ *     price; audio sent to any other model is refused (unpriced_unit).
  *   - Dated snapshots: a `-YYYY-MM-DD` id is priced as its base id unless the
  *     table lists the snapshot itself (gpt-4o-2024-05-13 has its own price).
  *
@@ -54,7 +54,7 @@
  * (retired 2026-06-15), claude-3-7-sonnet and claude-3-5-haiku (retired
  * 2026-02-19), claude-3-haiku (current status not confirmed), OpenAI "pro"
  * variants (gpt-5-pro, gpt-5.2-pro, gpt-5.4-pro, gpt-5.5-pro, o3-pro),
- * codex/chat-latest/audio/realtime variants.
+ * codex/chat-latest/realtime variants and gpt-audio models.
  */
 import { ANTHROPIC_TIERS, applyTiers } from "./tiers";
 import type { Encoding, ModelInfo, ModelPrice, ProviderName } from "./types";
@@ -204,6 +204,14 @@ export const MODELS: Readonly<Record<string, ModelInfo>> = applyTiers({
   // secondary: Helicone, pydantic/genai-prices.
   "gpt-4o-2024-05-13": openai(4_096, { input: 5, output: 15 }),
   "gpt-4o-mini": openai(16_384, { input: 0.15, cachedInput: 0.075, output: 0.6 }),
+  // Audio input models (chat `input_audio`). The current gpt-4o-audio-preview is $2.50 / $10 text and
+  // $40 per 1M audio input tokens (secondary: OpenRouter's model description, via aitoolrank.net,
+  // 2026-03-23); its first snapshot kept $100 (secondary: therouter.ai lists $120 at its 1.2x markup).
+  // gpt-4o-mini-audio-preview audio input $10 (secondary: therouter.ai, $12 at 1.2x). Audio output
+  // is not priced: a request asking for it is refused (billing.ts).
+  "gpt-4o-audio-preview": openai(16_384, { input: 2.5, output: 10, audioInput: 40 }),
+  "gpt-4o-audio-preview-2024-10-01": openai(16_384, { input: 2.5, output: 10, audioInput: 100 }),
+  "gpt-4o-mini-audio-preview": openai(16_384, { input: 0.15, output: 0.6, audioInput: 10 }),
 
   // ── OpenAI o-series ─────────────────────────────────────────────────────────
   // Secondary: deploybase.ai, pydantic/genai-prices, Roo-Code. o3 shuts down 2026-12-11;

@@ -78,6 +78,15 @@ describe("usageCost: every billed unit", () => {
     expect(usageCost(over, gpt54)).toBe(Math.ceil((200_000 * 5_000_000 + 72_001 * 500_000 + 1000 * 22_500_000) / 1e6));
   });
 
+  it("prices audio on the audio models, the first snapshot at its own rate", () => {
+    const r = (m: string) => ratesOf(lookupModel(m)!.price);
+    const u = { ...base, audioInputTokens: 1000 };
+    expect(usageCost(u, r("gpt-4o-audio-preview"))).toBe(40_000);
+    expect(usageCost(u, r("gpt-4o-audio-preview-2024-10-01"))).toBe(100_000);
+    expect(usageCost(u, r("gpt-4o-audio-preview-2025-06-03"))).toBe(40_000);
+    expect(ceilingRates("gpt-4o-mini-audio-preview", lookupModel("gpt-4o-mini-audio-preview")!.price, { inputTokens: 10, audio: true })).toMatchObject({ input: 10_000_000 });
+  });
+
   it("prices audio at the audio rate", () => {
     const audio = ratesOf({ input: 2.5, output: 10, audioInput: 40 });
     expect(usageCost({ ...base, inputTokens: 100, audioInputTokens: 1000 }, audio)).toBe(250 + 40_000);
