@@ -16,6 +16,17 @@ import { closeWindowsTx, nextCloseAt, type CloseResult } from "./close";
 import { GLOBAL_NAME } from "../global/global-ledger";
 import { GlobalLeaseHolder } from "./global-lease";
 import { LedgerBase } from "./ledger-base";
+import {
+  BACKGROUND_DEADLINE_MS,
+  BackgroundStore,
+  HOLD_MARGIN_MS,
+  newJob,
+  pollDelay,
+  pollDue,
+  type TrackBackgroundRequest,
+} from "./background";
+import { ContextStore, contextTokens } from "./contexts";
+import { providerNamed } from "../proxy/providers/registry";
 import { idempotencyKeyReused } from "./denials";
 import { attribute, outputSample, releaseTx, reserveTx, settleTx } from "./reserve";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
@@ -25,6 +36,8 @@ import type { BudgetLine, ReserveRequest, ReserveResult, SettleRequest, SettleRe
 const RESERVATION_TTL_MS = { plain: 3 * 60_000, stream: 11 * 60_000 };
 /** Output tokens reserved for an uncapped request before the tenant has history for the model. */
 const DEFAULT_EXPECTED_OUTPUT = 1024;
+/** The learned estimate never drops below this (nor the tenant's minOutputTokens): an uncapped call is forwarded with it as its cap. */
+const OUTPUT_FLOOR = 256;
 const OUTPUT_SAMPLES = 200;
 const EXPIRE_BATCH = 500;
 /** How soon after spend moves the spike and forecast checks run. */
@@ -36,14 +49,17 @@ export interface TickResult {
   closed: CloseResult;
   delivered: number;
   pendingDeliveries: boolean;
-/** The learned estimate never drops below this (nor the tenant's minOutputTokens): an uncapped call is forwarded with it as its cap. */
-const OUTPUT_FLOOR = 256;
 }
 
 /** The per-tenant ledger. */
 export class TenantLedger extends LedgerBase {
   private anomalyDueAt: number | null = null;
   private lease: GlobalLeaseHolder | null = null;
+  /** Token totals of stored responses and conversations (DESIGN "Stateful context counts"). */
+  private readonly contexts = new ContextStore(this.ctx.storage.sql);
+  /** Background responses polled to their end (DESIGN "Asynchronous work is metered"). */
+  private readonly jobs = new BackgroundStore(this.ctx.storage.sql);
+  private contextsPrunedAt = 0;
 
   // ---- the hot path ------------------------------------------------------
 
@@ -69,7 +85,12 @@ export class TenantLedger extends LedgerBase {
 
     const holder = this.globalHolder(tenant.tenantId);
     await holder.ensure(now);
-    const ttlMs = req.streaming ? RESERVATION_TTL_MS.stream : RESERVATION_TTL_MS.plain;
+    // A background job's hold outlives its polling deadline, so only the deadline (at the ceiling) ends it.
+    const ttlMs = req.background
+      ? BACKGROUND_DEADLINE_MS + HOLD_MARGIN_MS
+      : req.streaming
+        ? RESERVATION_TTL_MS.stream
+        : RESERVATION_TTL_MS.plain;
     const attempt = (canGrowLease: boolean) =>
       this.ctx.storage.transactionSync(() => {
         // Checked inside the transaction: two concurrent retries cannot both pass it.
@@ -87,9 +108,15 @@ export class TenantLedger extends LedgerBase {
           ttlMs,
           global: view.kind === "window" ? view.window : null,
           canGrowLease,
+          contextTokens: (refs) => contextTokens(this.contexts, refs),
         });
         // Spend from the lease in the same synchronous turn as the decision: no other reserve can interleave.
         if (r.status === "allowed") holder.consume(r.reservationId, r.amount, now);
+        // The context this call reused, so its settlement records only what it added on top.
+        if (r.status === "allowed" && req.context?.length) {
+          const found = contextTokens(this.contexts, req.context);
+          this.contexts.noteUse(r.reservationId, "tokens" in found ? found.tokens : 0, now);
+        }
         return r;
       });
 
@@ -139,6 +166,7 @@ export class TenantLedger extends LedgerBase {
     const id = req.requestId;
     const r = this.store.reservation(id);
     if (!r) return null;
+    if ((r.fingerprint ?? null) !== (req.fingerprint ?? null)) return idempotencyKeyReused();
     if (r.state === "released") {
       this.store.run(`DELETE FROM reservations WHERE id = ?`, id);
       return null;
@@ -166,13 +194,13 @@ export class TenantLedger extends LedgerBase {
   /** Settles a reservation at the provider-reported cost; a duplicate changes nothing. */
   async settle(req: SettleRequest): Promise<SettleResult> {
     const now = Date.now();
-    if ((r.fingerprint ?? null) !== (req.fingerprint ?? null)) return idempotencyKeyReused();
     if (!this.schemaReady) return { applied: false, cost: 0, state: "unknown" };
     const result = this.ctx.storage.transactionSync((): SettleResult => {
       const r = this.store.reservation(req.reservationId);
       if (!r) return { applied: false, cost: 0, state: "unknown" };
       if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
       const cost = settleTx(this.store, r, req, now);
+      if (req.responseId || req.conversationId) this.contexts.recordSettled(r.id, req, now);
       if (req.replay) this.store.saveReplay(r.id, req.replay, now);
       const sample = outputSample(r, req);
       if (sample !== null) this.learnOutput(r.model, sample);
@@ -200,6 +228,42 @@ export class TenantLedger extends LedgerBase {
     });
   }
 
+  // ---- background responses ---------------------------------------------
+
+  /**
+   * Takes over a background response's reservation (RPC from the proxy, instead of
+   * settling from the `queued` reply): it stays open and the alarm polls the
+   * provider until the job ends. False when the reservation is not open (the
+   * proxy then settles it at the ceiling).
+   */
+  async trackBackground(req: TrackBackgroundRequest): Promise<{ tracked: boolean }> {
+    const now = Date.now();
+    if (!this.schemaReady) return { tracked: false };
+    const tracked = this.ctx.storage.transactionSync(() => {
+      if (this.store.reservation(req.reservationId)?.state !== "open") return false;
+      this.jobs.insert(newJob(req, now));
+      return true;
+    });
+    if (tracked) await this.scheduleAlarm(now + pollDelay(0));
+    return { tracked };
+  }
+
+  /** Polls the background jobs that are due; settles those that ended or passed their deadline. */
+  private async pollBackground(now: number): Promise<number> {
+    if (this.jobs.nextPollAt() === null) return 0;
+    const config = loadConfig(this.env);
+    return pollDue(
+      {
+        jobs: this.jobs,
+        provider: (name) => providerNamed(name, config),
+        config,
+        settle: (r) => this.settle(r),
+        tx: (fn) => this.ctx.storage.transactionSync(fn),
+      },
+      now,
+    );
+  }
+
   // ---- the scheduler ------------------------------------------------------
 
   /** Runs whatever is due: expiry, window close, alert delivery, anomaly checks; then re-arms. */
@@ -222,6 +286,11 @@ export class TenantLedger extends LedgerBase {
         expired += 1;
       }
       if (tenant) closed = closeWindowsTx(this.store, now, tenant.config.timezone, this.retention());
+      // Stored-context totals: 30 days and a row cap; the cap's scan runs hourly, not on every pass.
+      if (now - this.contextsPrunedAt >= 3600_000) {
+        this.contexts.prune(now);
+        this.contextsPrunedAt = now;
+      }
     });
     if (tenant && this.anomalyDueAt !== null && this.anomalyDueAt <= now) {
       this.anomalyDueAt = null;
@@ -234,6 +303,7 @@ export class TenantLedger extends LedgerBase {
       }
     }
     await this.lease?.returnIfDue(now);
+    await this.pollBackground(now);
     const delivered = await this.deliver(now);
     await this.rearm(now);
     const pendingDeliveries = nextDeliveryAt(this.store) !== null;
@@ -308,6 +378,7 @@ export class TenantLedger extends LedgerBase {
       nextDeliveryAt(this.store),
       this.anomalyDueAt,
       this.lease?.returnAt() ?? null,
+      this.jobs.nextPollAt(),
       tenant ? nextCloseAt(now, tenant.config.timezone) + 60_000 : null,
     ];
     const next = Math.min(...candidates.filter((t): t is number => t !== null));
