@@ -7,7 +7,10 @@
  * covers it, then reserved in full. The upstream here bills like OpenAI: the
  * reused context is part of `usage.input_tokens`.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { CONTEXT_RETENTION_MS, ContextStore } from "../../src/ledger/contexts";
+import type { TenantLedger } from "../../src/ledger/tenant-ledger";
 import { call, eventually } from "../helpers/guard";
 import { ledger, restoreAfterEach, setup, today, useUpstream } from "../helpers/traffic";
 
@@ -124,7 +127,6 @@ describe("previous_response_id", () => {
     await eventually(async () => expect((await ledger(t).counter("tenant", today())).requests).toBe(1));
     expect((await responses(key, { input: "q", previous_response_id: "resp_1", max_output_tokens: 100 })).status).toBe(200);
     await eventually(async () => expect((await ledger(t).counter("tenant", today())).requests).toBe(2));
-    const { runInDurableObject } = await import("cloudflare:test");
     const rows = await runInDurableObject(ledger(t), (_i, s) =>
       s.storage.sql.exec(`SELECT id, tokens FROM contexts WHERE kind = 'response' ORDER BY id`).toArray(),
     );
@@ -192,5 +194,24 @@ describe("conversation", () => {
     expect(reservedInFlight).toBeGreaterThanOrEqual(Math.ceil(30_500 * IN));
     expect(reservedInFlight).toBeLessThan(1_000_000);
     await eventually(async () => expect((await ledger(t).counter("tenant", today())).requests).toBe(2));
+  });
+});
+
+describe("retention", () => {
+  it("drops totals older than 30 days and the oldest beyond the per-tenant cap", async () => {
+    const { t } = await setup({ limits: { daily: 10 } });
+    const left = await runInDurableObject(ledger(t), (_i: TenantLedger, s) => {
+      const now = Date.now();
+      const ins = (id: string, at: number) =>
+        s.storage.sql.exec(`INSERT INTO contexts (id, kind, tokens, created_at, updated_at) VALUES (?, 'response', 1, ?, ?)`, id, at, at);
+      ins("resp_expired", now - CONTEXT_RETENTION_MS - 1);
+      for (let i = 0; i < 5; i++) ins(`resp_${i}`, now - 1000 + i);
+      new ContextStore(s.storage.sql).prune(now, 3);
+      return s.storage.sql
+        .exec(`SELECT id FROM contexts ORDER BY id`)
+        .toArray()
+        .map((r) => r.id);
+    });
+    expect(left).toEqual(["resp_2", "resp_3", "resp_4"]);
   });
 });
