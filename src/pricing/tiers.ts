@@ -16,6 +16,8 @@
  * - Anthropic Priority Tier: a prepaid capacity commitment (no longer sold);
  *   usage draws it down at the standard relative rates (service-tiers page),
  *   so a call served at `priority` is budgeted at the standard prices (1x).
+ *   `batch` (reported only for Message Batches) is 50% (model pages: "Batch
+ *   API 50% discount on input and output").
  * - Anthropic fast mode (`speed: "fast"`, reported as `usage.speed`): a
  *   multiplier on every token price "across the full context window". Opus
  *   4.8 2x and Opus 4.6 6x (Claude Code fast-mode page: $10/$50 and
@@ -36,7 +38,7 @@
 import type { LongContextPrice, ModelInfo, ModelPrice } from "./types";
 
 /** Anthropic service tiers other than standard (see header). */
-export const ANTHROPIC_TIERS: Readonly<Record<string, number>> = { priority: 1 };
+export const ANTHROPIC_TIERS: Readonly<Record<string, number>> = { priority: 1, batch: 0.5 };
 
 const priority = (m: number, flex = false): Record<string, number> => (flex ? { priority: m, fast: m, flex: 0.5 } : { priority: m, fast: m });
 
