@@ -21,7 +21,7 @@ import {
   responsesInputMeter,
   type MeteredInput,
 } from "./billing-input";
-import { billOf, hidesReasoning, maxOutput, UNBOUNDED_TOOL_CALLS, type BilledUsage } from "./billing-meter";
+import { billOf, hidesReasoning, maxOutput, SEARCH_CONTENT_TOKENS, UNBOUNDED_TOOL_CALLS, type BilledUsage } from "./billing-meter";
 import { jsonAnswer, responseObject, sseAnswer, type Answer, type StreamMode } from "./billing-wire";
 import { ledger, today, upstreamSlot } from "./traffic";
 
@@ -98,20 +98,24 @@ function meter(route: Route, model: string, body: Json): MeteredInput {
 }
 
 /** Built-in tool calls a hostile model makes: up to the stated limit, else {@link UNBOUNDED_TOOL_CALLS}. */
-function toolCalls(route: Route, body: Json): Record<string, number> {
+function toolCalls(route: Route, model: string, body: Json): Record<string, number> {
   const tools = Array.isArray(body.tools) ? body.tools.filter(isObj) : [];
-  let searches = 0;
+  const out: Record<string, number> = {};
   if (route === "responses") {
-    const web = tools.some((t) => typeof t.type === "string" && t.type.startsWith("web_search"));
-    if (web) searches = typeof body.max_tool_calls === "number" ? body.max_tool_calls : UNBOUNDED_TOOL_CALLS;
+    const web = tools.find((t) => typeof t.type === "string" && t.type.startsWith("web_search"));
+    if (web) {
+      // web_search_preview costs $25/1k on non-reasoning models, $10/1k (as web_search) on reasoning ones.
+      const key = web.type === "web_search_preview" && !hidesReasoning(model) ? "web_search_preview" : "web_search";
+      out[key] = typeof body.max_tool_calls === "number" ? body.max_tool_calls : UNBOUNDED_TOOL_CALLS;
+    }
   } else if (route === "messages") {
     for (const t of tools) {
       if (typeof t.type === "string" && t.type.startsWith("web_search")) {
-        searches += typeof t.max_uses === "number" ? t.max_uses : UNBOUNDED_TOOL_CALLS;
+        out.web_search = (out.web_search ?? 0) + (typeof t.max_uses === "number" ? t.max_uses : UNBOUNDED_TOOL_CALLS);
       }
     }
   }
-  return searches > 0 ? { web_search: searches } : {};
+  return out;
 }
 
 function capOf(route: Route, body: Json): number | null {
@@ -214,7 +218,9 @@ export function billingDouble(opts: DoubleOptions = {}): BillingDouble {
       const visiblePerChoice = hidden ? Math.min(per, 8) : per;
       usage.outputTokens = per * choices;
       usage.reasoningTokens = (per - visiblePerChoice) * choices;
-      usage.toolCalls = toolCalls(route, body);
+      usage.toolCalls = toolCalls(route, model, body);
+      const searches = (usage.toolCalls.web_search ?? 0) + (usage.toolCalls.web_search_preview ?? 0);
+      usage.inputTokens += searches * SEARCH_CONTENT_TOKENS;
       const tier = body.service_tier;
       usage.serviceTier = route !== "messages" && (tier === "priority" || tier === "flex") ? tier : "default";
       rec.usage = usage;

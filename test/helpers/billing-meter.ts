@@ -61,8 +61,16 @@ const AUDIO_MODEL_TEXT: Record<string, ModelPrice> = {
   "gpt-4o-mini-audio-preview": { input: 0.15, output: 0.6 },
 };
 
-/** Built-in tool fees in micro-USD per call: web search is $10 per 1,000 calls on both providers. */
-export const TOOL_FEE_MICROS: Record<string, number> = { web_search: 10_000 };
+/**
+ * Built-in tool fees in micro-USD per call: web search is $10 per 1,000 calls on both providers;
+ * OpenAI's older web_search_preview is $25 per 1,000 on non-reasoning models (pricing page, tools).
+ */
+export const TOOL_FEE_MICROS: Record<string, number> = { web_search: 10_000, web_search_preview: 25_000 };
+/**
+ * Input tokens each web search adds (its results, billed as input): OpenAI documents a fixed
+ * 8,000 per search on gpt-4o-mini / gpt-4.1-mini; the double bills that on every model.
+ */
+export const SEARCH_CONTENT_TOKENS = 8000;
 /** How many times an unbounded built-in tool runs in the double (a hostile model keeps searching). */
 export const UNBOUNDED_TOOL_CALLS = 10;
 

@@ -68,7 +68,7 @@ function anthropicUsage(a: Answer): Record<string, unknown> {
 function responseItems(a: Answer, text: string): unknown[] {
   const items: unknown[] = [];
   if (a.usage.reasoningTokens > 0) items.push({ type: "reasoning", id: `rs_${a.id}`, summary: [] });
-  for (let i = 0; i < (a.usage.toolCalls.web_search ?? 0); i++) {
+  for (let i = 0; i < (a.usage.toolCalls.web_search ?? 0) + (a.usage.toolCalls.web_search_preview ?? 0); i++) {
     items.push({ type: "web_search_call", id: `ws_${a.id}_${i}`, status: "completed", action: { type: "search", query: "q" } });
   }
   items.push({
