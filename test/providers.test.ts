@@ -267,6 +267,27 @@ describe("billing headers (forwardHeaders allow-list)", () => {
   });
 });
 
+describe("billing hints reach the reservation and the forwarded body", () => {
+  it("a Claude web_search tool without max_uses is forwarded with the guard's max_uses", async () => {
+    upstream = mockUpstream(() => Response.json(fx.anthropicJson));
+    const { key } = await setup();
+    const tools = [{ type: "web_search_20250305", name: "web_search" }];
+    const res = await post("/v1/messages", key, { model: "claude-sonnet-4-5", max_tokens: 1024, messages, tools });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(upstream.calls[0]!.body)).toMatchObject({ tools: [{ type: "web_search_20250305", max_uses: 5 }] });
+  });
+
+  it("a billed unit the guard cannot price is a 400 naming it, and nothing is sent", async () => {
+    upstream = mockUpstream(() => Response.json(fx.openaiChatJson));
+    const { t, key } = await setup();
+    const res = await post("/v1/chat/completions", key, { model: "gpt-4o", messages, max_tokens: 50, web_search_options: {} });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "unpriced_unit", message: expect.stringContaining("web_search_options") } });
+    expect(upstream.calls).toHaveLength(0);
+    expect(await ledger(t).counter("tenant", today())).toEqual({ spent: 0, reserved: 0, requests: 0 });
+  });
+});
+
 describe("OpenAI-compatible providers and prices", () => {
   it("routes provider/model to the configured base URL with its own secret", async () => {
     upstream = mockUpstream(() =>

@@ -11,6 +11,7 @@ import type { TenantLedger } from "../ledger/tenant-ledger";
 import type { ReserveRequest, ReserveResult } from "../ledger/types";
 import { exactInputTokens, fastInputTokens } from "../tokens/inputs";
 import { blockHeaders, positionHeaders, serverTiming, warningHeader } from "./budget-headers";
+import { billingHints } from "./billing";
 import { forward } from "./forward";
 import { routeModel, RoutingError, type ModelRoute } from "./providers/registry";
 import { parseBody, readBody, requireGuardKey, subjectId } from "./request";
@@ -104,6 +105,16 @@ export function llmHandler(spec: RouteSpec) {
     // Heavy work starts here: the key is verified, or the body is small enough that estimating it costs about what parsing did.
     const pieces = spec.input(body);
     log.text("prompt", () => pieces.texts.join("\n"));
+    const hints = billingHints(spec.route, body);
+    const first = hints.unpriced[0];
+    if (first !== undefined) {
+      log.set({ decision: "denied", code: "unpriced_unit" });
+      throw new ApiError(400, `The guard has no price for ${first}. It never prices a billed unit at $0, so the call was not sent.`, {
+        code: "unpriced_unit",
+      });
+    }
+    // Server-run tools add content the body does not show, and make the provider read the input again per call.
+    const inputBound = (tokens: number) => (tokens + hints.extraInputTokens) * hints.inputPasses;
     const request: ReserveRequest = {
       // A client's Idempotency-Key names the request: its retries find the same reservation.
       requestId: idemKey ? `idem_${(await sha256Hex(`${tenantId}\n${keyHash}\n${idemKey}`)).slice(0, 48)}` : c.get("requestId"),
@@ -113,7 +124,7 @@ export function llmHandler(spec: RouteSpec) {
       feature,
       model: target.priceKey,
       kind: spec.kind,
-      inputTokens: fastInputTokens(pieces, target.encoding),
+      inputTokens: inputBound(fastInputTokens(pieces, target.encoding)),
       inputExact: false,
       requestedMaxTokens: spec.maxTokens(body),
       idempotent: idemKey !== undefined,
@@ -121,7 +132,10 @@ export function llmHandler(spec: RouteSpec) {
       streaming: stream,
       choices: spec.choices?.(body) ?? 1,
       audioInputTokens: pieces.audioTokens,
-      unbounded: pieces.unbounded,
+      unbounded: [...pieces.unbounded, ...hints.unbounded],
+      toolCalls: hints.toolCalls,
+      serviceTier: hints.serviceTier,
+      cacheTtl: hints.cacheTtl,
       context: spec.context?.(body) ?? [],
       background: spec.background?.(body) ?? false,
       // The same Idempotency-Key with another subject, route or body is a 422 in the ledger, never a replay.
@@ -130,7 +144,7 @@ export function llmHandler(spec: RouteSpec) {
 
     // What decides whether a call without usage can be counted exactly (else it settles at the ceiling).
     const bounds: CallBounds = {
-      pieces,
+      pieces: { ...pieces, unbounded: request.unbounded ?? [] },
       context: request.context ?? [],
       toolCalls: request.toolCalls ?? {},
       cacheTtl: request.cacheTtl ?? null,
@@ -156,7 +170,7 @@ export function llmHandler(spec: RouteSpec) {
     let res = await reserve(request);
     if (res?.status === "recount") {
       // Only near a limit: the exact tokenizer decides instead of the conservative bound.
-      res = await reserve({ ...request, inputTokens: await exactInputTokens(pieces, target.encoding), inputExact: true });
+      res = await reserve({ ...request, inputTokens: inputBound(await exactInputTokens(pieces, target.encoding)), inputExact: true });
     }
     if (res?.status === "denied" && AUTH_DENIALS.has(res.code)) forgetVerified(keyHash);
     else if (res !== null) markVerified(keyHash, Date.now());
@@ -169,7 +183,7 @@ export function llmHandler(spec: RouteSpec) {
         c,
         spec,
         target,
-        body,
+        body: hints.rewrite ? hints.rewrite(body) : body,
         stream,
         measure: measureOf(target, body, bounds),
         ledger: null,
@@ -229,6 +243,8 @@ export function llmHandler(spec: RouteSpec) {
     // The call may go to a cheaper model (degrade) and with a lower output cap (clamp).
     const actual = res.model === target.priceKey ? target : route(res.model, spec, c);
     const capped = res.forwardMaxTokens !== undefined ? spec.withMaxTokens(body, res.forwardMaxTokens) : body;
+    // The limits the guard chose for built-in tools the client left unbounded (max_uses, max_tool_calls…).
+    const outgoing = hints.rewrite ? hints.rewrite(capped) : capped;
     const headers = new Headers(positionHeaders(res.tightest, now));
     const warning = warningHeader(res.warnings);
     if (warning) headers.set("X-Budget-Warning", warning);
@@ -248,9 +264,9 @@ export function llmHandler(spec: RouteSpec) {
       c,
       spec,
       target: actual,
-      body: capped,
+      body: outgoing,
       stream,
-      measure: measureOf(actual, capped, bounds),
+      measure: measureOf(actual, outgoing, bounds),
       ledger: { stub, reservationId: res.reservationId, idempotent: request.idempotent },
       forwardHeaders: (res.forwardHeaders ?? []).map((h) => h.toLowerCase()),
       headers,
