@@ -51,6 +51,8 @@ export interface TrackBackgroundRequest {
   provider: string;
   /** The conversation the response adds to, settled with it. */
   conversationId?: string | null;
+  /** Billing headers the call was sent with (lower case), sent again when polling. */
+  headers?: Record<string, string>;
 }
 
 /** A job row as stored. */
@@ -63,6 +65,8 @@ export interface BackgroundJob {
   attempts: number;
   deadline_at: number;
   conversation_id: string | null;
+  /** JSON of {@link TrackBackgroundRequest.headers}, or null. */
+  headers: string | null;
 }
 
 /** Minimal view of the SQL API. */
@@ -76,8 +80,8 @@ export class BackgroundStore {
 
   insert(job: BackgroundJob): void {
     this.sql.exec(
-      `INSERT INTO background_jobs (reservation_id, response_id, provider, started_at, next_poll_at, attempts, deadline_at, conversation_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id) DO NOTHING`,
+      `INSERT INTO background_jobs (reservation_id, response_id, provider, started_at, next_poll_at, attempts, deadline_at, conversation_id, headers)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id) DO NOTHING`,
       job.reservation_id,
       job.response_id,
       job.provider,
@@ -86,6 +90,7 @@ export class BackgroundStore {
       job.attempts,
       job.deadline_at,
       job.conversation_id,
+      job.headers,
     );
   }
 
@@ -132,6 +137,7 @@ export function newJob(req: TrackBackgroundRequest, now: number): BackgroundJob 
     attempts: 0,
     deadline_at: now + BACKGROUND_DEADLINE_MS,
     conversation_id: req.conversationId ?? null,
+    headers: req.headers && Object.keys(req.headers).length > 0 ? JSON.stringify(req.headers) : null,
   };
 }
 
@@ -197,7 +203,8 @@ export async function pollDue(d: PollDeps, now: number): Promise<number> {
     }
     let result: PollResult;
     try {
-      result = await readPoll(await provider.retrieve("responses", job.response_id, d.config));
+      const headers = job.headers ? (JSON.parse(job.headers) as Record<string, string>) : {};
+      result = await readPoll(await provider.retrieve("responses", job.response_id, d.config, headers));
     } catch {
       result = { kind: "pending" };
     }

@@ -166,6 +166,8 @@ export const MIGRATIONS: readonly Step[][] = [
     `CREATE INDEX IF NOT EXISTS background_jobs_due ON background_jobs (next_poll_at)`,
     // The conversation a background response adds to, for its settlement once polled.
     addColumn("background_jobs", "conversation_id", "TEXT"),
+    // The billing headers (organisation, project) the call went with: the job is only readable back under them.
+    addColumn("background_jobs", "headers", "TEXT"),
     // Stored context each open reservation counted at reserve, so its settlement grows the totals by the new tokens only.
     `CREATE TABLE IF NOT EXISTS context_uses (reservation_id TEXT PRIMARY KEY, tokens INTEGER NOT NULL, at INTEGER NOT NULL)`,
     // Output ceilings: the cap the guard chose for an uncapped call (null when the client capped it) and the

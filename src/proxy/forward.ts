@@ -80,8 +80,20 @@ export async function forward(o: ForwardOptions): Promise<Response> {
 
   const handOff = async (ref: ResponseRef, usage: Usage | null) => {
     if (!ledger) return log.emit({ settlement: "background" });
+    // The job is read back under the same billing headers (organisation, project) it was created with.
+    const sent: Record<string, string> = {};
+    for (const h of o.forwardHeaders) {
+      const v = c.req.raw.headers.get(h);
+      if (v) sent[h] = v;
+    }
     const tracked = await ledger.stub
-      .trackBackground({ reservationId: ledger.reservationId, responseId: ref.id, provider: target.provider.name, conversationId })
+      .trackBackground({
+        reservationId: ledger.reservationId,
+        responseId: ref.id,
+        provider: target.provider.name,
+        conversationId,
+        headers: sent,
+      })
       .then((r) => r.tracked)
       .catch(() => false);
     if (tracked) return log.emit({ settlement: "background" });

@@ -181,4 +181,16 @@ describe("background responses", () => {
     const amount = await reservedAmount(stub);
     expect(await ledger(t).counter("tenant", today())).toEqual({ spent: amount, reserved: 0, requests: 1 });
   });
+  it("are polled under the project header they were created with, when the tenant forwards it", async () => {
+    const { t, key } = await setup({ limits: { daily: 10 }, forwardHeaders: ["openai-project"] });
+    const up = backgroundUpstream([() => responseJson("resp_bg1", "completed", { input: 10, output: 10 })]);
+    expect((await responses(key, {}, { "openai-project": "proj_a" })).status).toBe(200);
+    const stub = ledger(t);
+    await eventually(async () => expect(await jobs(stub)).toHaveLength(1));
+    await makeDue(stub, "next_poll_at");
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const get = up.calls.find((c) => c.method === "GET");
+    expect(get?.headers.get("openai-project")).toBe("proj_a");
+    expect((await ledger(t).counter("tenant", today())).requests).toBe(1);
+  });
 });

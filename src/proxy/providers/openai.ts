@@ -33,11 +33,14 @@ export function openAICompatible(opts: OpenAICompatibleOptions): Provider {
         signal: call.signal,
       });
     },
-    async retrieve(route: RouteKind, id: string, config: Config): Promise<Response> {
+    async retrieve(route: RouteKind, id: string, config: Config, sent: Readonly<Record<string, string>> = {}): Promise<Response> {
       const key = config.secret(opts.keySecret);
       if (!key) throw new ProviderUnavailable(`provider ${opts.name} has no API key (secret ${opts.keySecret})`);
+      const headers = new Headers({ authorization: `Bearer ${key}` });
+      // A response made under an organisation or project header is only found under the same one.
+      for (const h of ["openai-organization", "openai-project"]) if (sent[h]) headers.set(h, sent[h]);
       const url = `${opts.baseUrl(config).replace(/\/+$/, "")}${ROUTE_PATH[route]}/${encodeURIComponent(id)}`;
-      return fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(30_000) });
+      return fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
     },
   };
 }

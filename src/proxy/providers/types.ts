@@ -57,7 +57,7 @@ export interface Provider {
    * Reads a stored response back (`GET {base}/responses/{id}`), for the ledger's polling of background jobs.
    * A provider without it cannot run background calls metered: they settle at their ceiling.
    */
-  retrieve?(route: RouteKind, id: string, config: Config): Promise<Response>;
+  retrieve?(route: RouteKind, id: string, config: Config, headers?: Readonly<Record<string, string>>): Promise<Response>;
 }
 
 /** Copies the client headers among `names` that the call's allow-list lets through. */
