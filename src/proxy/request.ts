@@ -59,6 +59,37 @@ function tooLarge(maxBytes: number): ApiError {
   return new ApiError(413, `Request body is larger than the guard's limit of ${maxBytes} bytes.`, { code: "request_too_large" });
 }
 
+/**
+ * Deepest JSON nesting a body may have (the top-level object is depth 1). Every later step
+ * (schema validation, content walks, JSON.stringify of tool data) may recurse on the body, so
+ * a body 20,000 levels deep used to end in a 500; no provider request needs more than ~10.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether `root` nests objects/arrays deeper than `max`. Iterative (an explicit stack, no
+ * recursion, so any depth is safe) and linear in the number of values; it stops at the first
+ * container past `max`.
+ */
+export function jsonDepthExceeds(root: unknown, max: number): boolean {
+  const values: unknown[] = [root];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > max) return true;
+    const children = Array.isArray(value) ? value : Object.values(value);
+    for (const child of children) {
+      if (typeof child === "object" && child !== null) {
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 /** Parses and validates a body against the route's schema; the first failing field is named. */
 export function parseBody(text: string, spec: RouteSpec): Body {
   let json: unknown;
@@ -69,6 +100,13 @@ export function parseBody(text: string, spec: RouteSpec): Body {
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new ApiError(400, "The request body must be a JSON object.", { code: "invalid_request" });
+  }
+  if (jsonDepthExceeds(json, MAX_JSON_DEPTH)) {
+    throw new ApiError(
+      400,
+      `The request body nests JSON more than ${MAX_JSON_DEPTH} levels deep; flatten it (no provider API needs that depth).`,
+      { code: "input_too_deep", param: "body" },
+    );
   }
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) {
