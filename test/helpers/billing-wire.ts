@@ -209,7 +209,8 @@ export function sseAnswer(a: Answer): Response {
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       for (const e of [...head, ...first]) put(c, e);
-      if (a.streamMode === "cut-after-first-token") return c.error(new Error("billing double: connection reset mid-stream"));
+      // Broken once the reader has taken the first token (see pull; erroring here would drop what was enqueued).
+      if (a.streamMode === "cut-after-first-token") return;
       if (a.streamMode === "hang-after-first-token") {
         // Stalled until the reader goes away (client abort) or the guard's timeout aborts the call.
         const fail = () => {
@@ -226,6 +227,9 @@ export function sseAnswer(a: Answer): Response {
       }
       for (const e of rest) put(c, e);
       c.close();
+    },
+    pull(c) {
+      if (a.streamMode === "cut-after-first-token") c.error(new Error("billing double: connection reset mid-stream"));
     },
     cancel() {
       stop?.();
