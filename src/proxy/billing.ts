@@ -170,6 +170,7 @@ function responsesToolKey(t: Json): string | null | undefined {
 /** Responses: built-in tools bounded by `max_tool_calls` (across all of them, per OpenAI), tier. */
 function responsesHints(body: Json): BillingHints {
   const h = empty();
+  h.unpriced.push(...unpricedAudio(body, "input"));
   h.serviceTier = typeof body.service_tier === "string" ? body.service_tier : null;
   const tools = Array.isArray(body.tools) ? body.tools : [];
   const info = typeof body.model === "string" ? lookupModel(body.model) : undefined;
@@ -211,9 +212,31 @@ function responsesHints(body: Json): BillingHints {
   return h;
 }
 
+/**
+ * Audio parts sent to a table model that has no audio price: refused up front, whatever the
+ * audio's size (the ledger refuses the same for a tenant price without audioInput).
+ */
+function unpricedAudio(body: Json, field: "messages" | "input"): string[] {
+  const model = typeof body.model === "string" ? body.model : "";
+  const info = lookupModel(model);
+  if (!info || info.price.audioInput !== undefined) return [];
+  const out: string[] = [];
+  const items = Array.isArray(body[field]) ? (body[field] as unknown[]) : [];
+  items.forEach((m, i) => {
+    const content = isObj(m) && Array.isArray(m.content) ? m.content : [];
+    content.forEach((p, j) => {
+      if (isObj(p) && p.type === "input_audio") {
+        out.push(`${field}[${i}].content[${j}]: audio input on ${model} (the model has no audio price; send audio to an audio model such as gpt-4o-audio-preview)`);
+      }
+    });
+  });
+  return out;
+}
+
 /** Chat completions: `n` choices; search and audio-output options bill units the guard does not price. */
 function chatHints(body: Json): BillingHints {
   const h = empty();
+  h.unpriced.push(...unpricedAudio(body, "messages"));
   const n = posInt(body.n);
   h.choices = n !== null && n >= 1 ? n : 1;
   h.serviceTier = typeof body.service_tier === "string" ? body.service_tier : null;

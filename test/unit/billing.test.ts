@@ -160,6 +160,16 @@ describe("billingHints: chat and embeddings", () => {
     expect(h.unpriced).toHaveLength(2);
   });
 
+  it("refuses audio parts on a table model with no audio price, and allows them on an audio model", () => {
+    const audio = { role: "user", content: [{ type: "text", text: "What is said?" }, { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } }] };
+    expect(billingHints("chat", { model: "gpt-4o-mini", messages: [audio] }).unpriced).toStrictEqual([
+      expect.stringMatching(/^messages\[0\]\.content\[1\]: audio input on gpt-4o-mini/),
+    ]);
+    expect(billingHints("chat", { model: "gpt-4o-audio-preview", messages: [audio] }).unpriced).toStrictEqual([]);
+    // A model the table does not know is priced by the tenant; the ledger decides.
+    expect(billingHints("chat", { model: "my-model", messages: [audio] }).unpriced).toStrictEqual([]);
+  });
+
   it("embeddings carry no hints", () => {
     expect(billingHints("embeddings", { model: "text-embedding-3-small", input: "x" })).toMatchObject({ choices: 1, toolCalls: {}, serviceTier: null });
   });
