@@ -54,11 +54,16 @@ const PRIORITY_PRICES: Record<string, ModelPrice> = {
 };
 
 /** Audio input list prices, USD per 1M audio tokens (OpenAI pricing page, audio tokens). */
-const AUDIO_INPUT_PRICES: Record<string, number> = { "gpt-4o-audio-preview": 40, "gpt-4o-mini-audio-preview": 10 };
+const AUDIO_INPUT_PRICES: Record<string, number> = {
+  "gpt-4o-audio-preview": 40,
+  "gpt-4o-audio-preview-2024-10-01": 100,
+  "gpt-4o-mini-audio-preview": 10,
+};
 /** Text prices of the audio models (same page). */
 const AUDIO_MODEL_TEXT: Record<string, ModelPrice> = {
   "gpt-4o-audio-preview": { input: 2.5, output: 10 },
   "gpt-4o-mini-audio-preview": { input: 0.15, output: 0.6 },
+  "gpt-4o-audio-preview-2024-10-01": { input: 2.5, output: 10 },
 };
 
 /**
