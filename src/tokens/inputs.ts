@@ -7,9 +7,9 @@
 import type { Encoding } from "../pricing/types";
 import { estimateTokensUpperBound } from "./estimate";
 import { countTokensExact } from "./exact";
+import { walkContent, type PartRules } from "./parts/content";
+import { ANTHROPIC_IMAGE, openAiImageFormulas } from "./parts/images";
 
-/** Tokens an image may cost; a documented upper bound (a high-detail 2048px image costs ~1,100 on GPT-4o, ~1,600 on Claude). */
-export const IMAGE_TOKENS = 1600;
 /** OpenAI chat framing: ~3 tokens per message (role and separators), 1 per name, 3 to prime the reply. */
 const PER_MESSAGE = 4;
 const REPLY_PRIMING = 3;
@@ -29,58 +29,93 @@ export interface InputPieces {
 
 type Json = unknown;
 
+/**
+ * Anthropic adds a tool-use system prompt whenever `tools` is set: 159-530 tokens depending
+ * on the model and tool_choice (530 for Claude 3 Opus with "auto", 346/313 on the Claude 4
+ * generation), per "Tool use pricing and tokens"
+ * (https://platform.claude.com/docs/en/agents-and-tools/tool-use/overview#pricing). The bound
+ * takes the largest documented figure.
+ */
+export const ANTHROPIC_TOOL_SYSTEM_PROMPT = 530;
+
 function isRecord(v: Json): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Collects text from OpenAI/Anthropic content: a string, or parts with text, images, tool data. */
-function collectContent(content: Json, out: InputPieces): void {
-  if (typeof content === "string") {
-    out.texts.push(content);
-    return;
-  }
-  if (!Array.isArray(content)) return;
-  for (const part of content) {
-    if (typeof part === "string") {
-      out.texts.push(part);
-      continue;
-    }
-    if (!isRecord(part)) continue;
-    const type = part.type;
-    if (type === "image_url" || type === "image" || type === "input_image") {
-      out.fixedTokens += IMAGE_TOKENS;
-      continue;
-    }
-    if (typeof part.text === "string") out.texts.push(part.text);
-    // Tool results and other structured parts: count whatever they carry as JSON, an over-count by design.
-    if (part.content !== undefined) collectContent(part.content, out);
-    if (part.input !== undefined) out.texts.push(JSON.stringify(part.input));
-    if (typeof part.arguments === "string") out.texts.push(part.arguments);
-    if (typeof part.output === "string") out.texts.push(part.output);
-  }
 }
 
 function collectTools(tools: Json, out: InputPieces): void {
   if (tools !== undefined && tools !== null) out.texts.push(JSON.stringify(tools));
 }
 
+/** The rules for an OpenAI-dialect body: image formulas of the model it names. */
+function openAiRules(body: Record<string, unknown>): PartRules {
+  return { images: openAiImageFormulas(typeof body.model === "string" ? body.model : "") };
+}
+const ANTHROPIC_RULES: PartRules = { images: [ANTHROPIC_IMAGE] };
+
 /** OpenAI chat completions input. */
 export function chatInput(body: Record<string, unknown>): InputPieces {
   const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING, audioTokens: 0, unbounded: [] };
+  const rules = openAiRules(body);
   const messages = Array.isArray(body.messages) ? body.messages : [];
-  for (const m of messages) {
-    if (!isRecord(m)) continue;
+  messages.forEach((m, i) => {
+    if (!isRecord(m)) return;
     out.fixedTokens += PER_MESSAGE;
     if (typeof m.role === "string") out.texts.push(m.role);
     if (typeof m.name === "string") out.texts.push(m.name);
-    collectContent(m.content, out);
+    walkContent(m.content, `messages[${i}].content`, rules, out);
+    if (isRecord(m.audio) && typeof m.audio.id === "string") {
+      out.unbounded.push(`messages[${i}].audio: a previous audio response by id (the guard cannot see its length)`);
+    }
     if (m.tool_calls !== undefined) out.texts.push(JSON.stringify(m.tool_calls));
     if (m.function_call !== undefined) out.texts.push(JSON.stringify(m.function_call));
-  }
+  });
   collectTools(body.tools, out);
   collectTools(body.functions, out);
   if (body.response_format !== undefined) out.texts.push(JSON.stringify(body.response_format));
   return out;
+}
+
+/** Responses items that are records of earlier calls, self-contained: counted as their JSON. */
+const RESPONSES_RECORD_ITEMS = new Set([
+  "function_call",
+  "custom_tool_call",
+  "web_search_call",
+  "file_search_call",
+  "computer_call",
+  "code_interpreter_call",
+  "image_generation_call",
+  "local_shell_call",
+  "shell_call",
+  "apply_patch_call",
+  "mcp_call",
+  "mcp_list_tools",
+  "mcp_approval_request",
+  "mcp_approval_response",
+]);
+
+/** One Responses input item at `path`. */
+function responsesItem(item: Record<string, unknown>, path: string, rules: PartRules, out: InputPieces): void {
+  const type = item.type;
+  if (type === undefined || type === "message") {
+    if (typeof item.role === "string") out.texts.push(item.role);
+    walkContent(item.content, `${path}.content`, rules, out);
+  } else if (typeof type === "string" && type.endsWith("_output")) {
+    // function_call_output, custom_tool_call_output, computer_call_output...: a string, parts, or one image.
+    const output = item.output;
+    if (typeof output === "string" || Array.isArray(output)) walkContent(output, `${path}.output`, rules, out);
+    else if (isRecord(output)) walkContent([{ ...output, type: "input_image" }], `${path}.output`, rules, out);
+    if (typeof item.call_id === "string") out.texts.push(item.call_id);
+  } else if (type === "reasoning") {
+    walkContent(item.summary, `${path}.summary`, rules, out);
+    walkContent(item.content, `${path}.content`, rules, out);
+    if (typeof item.encrypted_content === "string") out.texts.push(item.encrypted_content);
+  } else if (type === "item_reference") {
+    out.unbounded.push(`${path}: item_reference to a stored item (the guard cannot see its size)`);
+  } else if (typeof type === "string" && RESPONSES_RECORD_ITEMS.has(type)) {
+    out.texts.push(JSON.stringify(item));
+  } else {
+    out.unbounded.push(`${path}: input item of type ${JSON.stringify(type)} (not a type the guard can bound)`);
+  }
 }
 
 /** OpenAI Responses API input. */
@@ -92,14 +127,12 @@ export function responsesInput(body: Record<string, unknown>): InputPieces {
     out.fixedTokens += PER_MESSAGE;
     out.texts.push(input);
   } else if (Array.isArray(input)) {
-    for (const item of input) {
+    const rules = openAiRules(body);
+    input.forEach((item, i) => {
       out.fixedTokens += PER_MESSAGE;
-      if (!isRecord(item)) continue;
-      if (typeof item.role === "string") out.texts.push(item.role);
-      collectContent(item.content, out);
-      if (typeof item.arguments === "string") out.texts.push(item.arguments);
-      if (typeof item.output === "string") out.texts.push(item.output);
-    }
+      if (isRecord(item)) responsesItem(item, `input[${i}]`, rules, out);
+      else if (typeof item === "string") out.texts.push(item);
+    });
   }
   collectTools(body.tools, out);
   if (isRecord(body.text)) out.texts.push(JSON.stringify(body.text));
@@ -121,14 +154,15 @@ export function embeddingsInput(body: Record<string, unknown>): InputPieces {
 /** Anthropic Messages input. */
 export function messagesInput(body: Record<string, unknown>): InputPieces {
   const out: InputPieces = { texts: [], fixedTokens: REPLY_PRIMING, audioTokens: 0, unbounded: [] };
-  collectContent(body.system, out);
+  walkContent(body.system, "system", ANTHROPIC_RULES, out);
   const messages = Array.isArray(body.messages) ? body.messages : [];
-  for (const m of messages) {
-    if (!isRecord(m)) continue;
+  messages.forEach((m, i) => {
+    if (!isRecord(m)) return;
     out.fixedTokens += PER_MESSAGE;
-    collectContent(m.content, out);
-  }
+    walkContent(m.content, `messages[${i}].content`, ANTHROPIC_RULES, out);
+  });
   collectTools(body.tools, out);
+  if (Array.isArray(body.tools) && body.tools.length > 0) out.fixedTokens += ANTHROPIC_TOOL_SYSTEM_PROMPT;
   return out;
 }
 
