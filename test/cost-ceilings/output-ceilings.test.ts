@@ -6,7 +6,7 @@
  * learned estimate of the next uncapped one.
  */
 import { describe, expect, it } from "vitest";
-import { chat } from "../helpers/guard";
+import { call, chat } from "../helpers/guard";
 import { billingDouble, expectHeld, settled, usd } from "../helpers/billing-double";
 import { hello, ledger, restoreAfterEach, setup, today } from "../helpers/traffic";
 
@@ -64,5 +64,66 @@ describe("output ceilings", () => {
     // The floor: the learned estimate never falls below the tenant's minOutputTokens (256 by default).
     expect(cap, "the learned estimate has a floor").toBeGreaterThanOrEqual(256);
     expect(last?.reservedAtCall, "reserved at the cap it was forwarded with").toBeGreaterThanOrEqual(last?.costMicros ?? Infinity);
+  });
+});
+
+describe("output ceilings on every route and shape", () => {
+  function send(key: string, path: string, body: unknown): Promise<Response> {
+    return call(path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it.each([
+    ["Responses with no max_output_tokens", "/v1/responses", { model: "gpt-4o", input: "Write." }],
+    ["a streamed chat with n: 4 and no cap", "/v1/chat/completions", { model: "gpt-4o", ...hello, n: 4, stream: true }],
+    ["a reasoning model (o4-mini, 100k max output) with no cap", "/v1/chat/completions", { model: "o4-mini", ...hello }],
+  ])("10 concurrent calls of %s against $0.10: the bill stays within $0.10", async (_n, path, body) => {
+    const { t, key } = await setup({ limits: { daily: 0.1 } });
+    const double = billingDouble();
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const res = await send(key, path, body);
+        await res.text();
+        return res.status;
+      }),
+    );
+    await expectHeld(t, double, statuses, usd(0.1));
+    for (const b of double.billed()) {
+      const cap = path === "/v1/responses" ? b.body.max_output_tokens : forwardedCap(b.body);
+      expect(cap, "forwarded with a cap").toBeTypeOf("number");
+    }
+  });
+
+  it("maxRequestUsd $0.01: every uncapped call is forwarded with a cap that keeps its bill within $0.01", async () => {
+    const { t, key } = await setup({ limits: { daily: 5 }, maxRequestUsd: 0.01 });
+    const double = billingDouble({ probe: reservedNow(t) });
+    const statuses: number[] = [];
+    for (const body of [
+      { model: "gpt-4o", ...hello },
+      { model: "gpt-4o", ...hello, max_tokens: 100_000 },
+      { model: "gpt-4o", ...hello, n: 2 },
+    ]) {
+      const res = await chat(key, body);
+      await res.text();
+      statuses.push(res.status);
+      expect(res.status).toBe(200);
+    }
+    await expectHeld(t, double, statuses, usd(5));
+    for (const b of double.billed()) {
+      expect(b.costMicros, "one call's bill").toBeLessThanOrEqual(usd(0.01));
+      expect(b.reservedAtCall).toBeGreaterThanOrEqual(b.costMicros);
+    }
+  });
+
+  it("maxRequestUsd $0.001 and an input that alone costs more: 400 request_cost_limit_exceeded, nothing sent", async () => {
+    const { t, key } = await setup({ limits: { daily: 5 }, maxRequestUsd: 0.001 });
+    const double = billingDouble();
+    const res = await chat(key, { model: "gpt-4o", messages: [{ role: "user", content: "word ".repeat(2000) }], max_tokens: 10 });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "request_cost_limit_exceeded" } });
+    await expectHeld(t, double, [res.status], usd(5));
   });
 });
