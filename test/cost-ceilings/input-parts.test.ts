@@ -103,6 +103,77 @@ describe("input parts", () => {
     for (const b of double.billed()) expect(b.reservedAtCall).toBeGreaterThanOrEqual(b.costMicros);
   });
 
+  it.each([
+    ["a remote 4096×4096 image URL (the guard cannot see it: the largest the detail allows)", "https://img.example/big.png", "high"],
+    ["a 2048×2048 image at detail auto", null, "auto"],
+    ["a 2048×2048 image at detail low", null, "low"],
+  ])("%s on gpt-4o-mini: reserved at least at its cost", async (_n, remote, detail) => {
+    if (remote) registerMedium(remote, { kind: "image", width: 4096, height: 4096 });
+    const url = remote ?? pngDataUrl(2048, 2048);
+    const content = [
+      { type: "text", text: "Describe." },
+      { type: "image_url", image_url: { url, detail } },
+    ];
+    const { res } = await attack(1, "/v1/chat/completions", () => ({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content }],
+      max_tokens: 20,
+    }));
+    expect(res.status).toBe(200);
+  });
+
+  it("Responses input_image parts on gpt-4o: reserved at least at their tile cost", async () => {
+    const content = [
+      { type: "input_text", text: "Compare." },
+      { type: "input_image", image_url: pngDataUrl(1024, 4096), detail: "high" },
+      { type: "input_image", image_url: pngDataUrl(3000, 2000), detail: "high" },
+    ];
+    const { res } = await attack(1, "/v1/responses", () => ({
+      model: "gpt-4o",
+      input: [{ role: "user", content }],
+      max_output_tokens: 20,
+    }));
+    expect(res.status).toBe(200);
+  });
+
+  it("a Responses input_image by file_id (an image's cost is bounded by its detail even unseen): reserved at least at its cost", async () => {
+    registerMedium("file-img-redteam", { kind: "image", width: 4096, height: 4096 });
+    const content = [
+      { type: "input_text", text: "Describe." },
+      { type: "input_image", file_id: "file-img-redteam", detail: "high" },
+    ];
+    const { res } = await attack(1, "/v1/responses", () => ({
+      model: "gpt-4o-mini",
+      input: [{ role: "user", content }],
+      max_output_tokens: 20,
+    }));
+    expect(res.status).toBe(200);
+  });
+
+  it("an image inside an Anthropic tool_result: reserved at least at its cost", async () => {
+    const data = pngDataUrl(2000, 1500).split(",")[1];
+    const { res } = await attack(1, "/v1/messages", () => ({
+      model: "claude-haiku-4-5",
+      max_tokens: 20,
+      tools: [{ name: "screenshot", description: "Takes a screenshot", input_schema: { type: "object" } }],
+      messages: [
+        { role: "user", content: "Look." },
+        { role: "assistant", content: [{ type: "tool_use", id: "tu1", name: "screenshot", input: {} }] },
+        {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "tu1",
+              content: [{ type: "image", source: { type: "base64", media_type: "image/png", data } }],
+            },
+          ],
+        },
+      ],
+    }));
+    expect(res.status).toBe(200);
+  });
+
   it("an Anthropic document of 100 PDF pages vs $0.05: refused, nothing sent", async () => {
     const { res } = await attack(0.05, "/v1/messages", () => ({
       model: "claude-haiku-4-5",
@@ -253,6 +324,19 @@ describe("input parts", () => {
     if (path !== "/v1/messages") expect(err.code).toBe("unbounded_input");
     expect(err.message).toContain(part);
     expect(err.message).toContain("maxRequestUsd");
+  });
+
+  it("mp3 audio on an audio model is bounded by its size at the lowest speech bit rate (8 kbit/s)", async () => {
+    // 60 s of mp3 at 8 kbit/s is 60,000 bytes: the provider bills 600 audio tokens for it.
+    const mp3 = btoa(String.fromCharCode(0xff, 0xfb, 0x10, 0xc4) + "\u0000".repeat(60_000 - 4));
+    registerMedium(mp3, { kind: "audio", seconds: 60 });
+    const audio = { type: "input_audio", input_audio: { data: mp3, format: "mp3" } };
+    const { res } = await attack(1, "/v1/chat/completions", () => ({
+      model: "gpt-4o-audio-preview",
+      messages: [{ role: "user", content: [{ type: "text", text: "Transcribe" }, audio] }],
+      max_tokens: 20,
+    }));
+    expect(res.status).toBe(200);
   });
 
   it("a file_id with maxRequestUsd $0.02: allowed, reserved in full ($0.02), the bill covered", async () => {
