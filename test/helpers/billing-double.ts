@@ -219,8 +219,10 @@ export function billingDouble(opts: DoubleOptions = {}): BillingDouble {
       usage.outputTokens = per * choices;
       usage.reasoningTokens = (per - visiblePerChoice) * choices;
       usage.toolCalls = toolCalls(route, model, body);
+      // A server-run tool loop samples the model once per call and once more at the end, each time
+      // re-reading the prompt and the results so far: (s + 1) prompts plus R·s(s+1)/2 of results.
       const searches = (usage.toolCalls.web_search ?? 0) + (usage.toolCalls.web_search_preview ?? 0);
-      usage.inputTokens += searches * SEARCH_CONTENT_TOKENS;
+      usage.inputTokens = usage.inputTokens * (searches + 1) + (SEARCH_CONTENT_TOKENS * searches * (searches + 1)) / 2;
       const tier = body.service_tier;
       usage.serviceTier = route !== "messages" && (tier === "priority" || tier === "flex") ? tier : "default";
       rec.usage = usage;
