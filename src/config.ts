@@ -60,6 +60,12 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(10 * 60_000),
+  /**
+   * Edge allowances (DESIGN "Edge allowances"): `auto` lets a busy subject decide in the isolate; `on`
+   * (tests) acquires on a subject's first request, flushes after every settle and returns the allowance
+   * when nothing is in flight; `off` reserves every request in the tenant object.
+   */
+  ALLOWANCES: z.enum(["auto", "on", "off"]).default("auto"),
   /** Largest request body accepted, in bytes (413 above it). */
   MAX_BODY_BYTES: z.coerce
     .number()

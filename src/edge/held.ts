@@ -1,0 +1,124 @@
+/**
+ * One allowance as an isolate holds it: the snapshot it decides from, what
+ * its local requests hold and have settled, and the records waiting to go
+ * back. Synchronous bookkeeping only; `flush.ts` does the I/O.
+ */
+import type { AllowanceRecord, AllowanceSnapshot } from "../ledger/allowances-types";
+import { usageCost, type Rates, type Usage } from "../pricing/cost";
+import type { LocalUsage } from "./local-decision";
+
+/** Records per flush at most (DESIGN: ≤ 100 records or ≤ 1 s). */
+export const MAX_BATCH = 100;
+/** The oldest unflushed record is at most this old. */
+export const MAX_RECORD_AGE_MS = 1000;
+
+/**
+ * The charge of a locally decided call, by the same rules as the object's
+ * settle: the provider's usage at the stored rates; when the cost is unknown
+ * (`ceiling`), the whole amount held, or the usage's cost if higher.
+ */
+export function localCost(usage: Usage, outcome: AllowanceRecord["outcome"], amount: number, rates: Rates): number {
+  const measured = usageCost(usage, rates);
+  return outcome === "ceiling" ? Math.max(amount, measured) : measured;
+}
+
+/** An allowance held in this isolate. */
+export class HeldAllowance {
+  /** Micro-USD held by local requests decided and not yet settled. */
+  inflight = 0;
+  /** Local requests in flight. */
+  inflightCount = 0;
+  /** Settled records not yet sent. */
+  queued: AllowanceRecord[] = [];
+  /** Cost of records sent in a flush whose answer has not come back (still inside the old hold). */
+  sending = 0;
+  /** False once the allowance may no longer decide (revoked, expired, being returned or drained). */
+  usable = true;
+  /** The flush in progress, so flushes of one allowance go one at a time and in order. */
+  flushing: Promise<void> | null = null;
+  /** When the scheduled flush fires, if one is armed. */
+  timerAt: number | null = null;
+  private lifeMs: number;
+
+  constructor(
+    public snap: AllowanceSnapshot,
+    now: number,
+  ) {
+    this.lifeMs = Math.max(1, snap.expiresAt - now);
+  }
+
+  get id(): string {
+    return this.snap.allowanceId;
+  }
+
+  /** What the local decision subtracts from the hold and adds to the windows. */
+  usage(): LocalUsage {
+    let pending = this.sending;
+    for (const r of this.queued) pending += r.cost;
+    return { inflight: this.inflight, pending };
+  }
+
+  /** Whether a local decision may use it at `now`. */
+  canDecide(now: number): boolean {
+    return this.usable && now < this.snap.expiresAt;
+  }
+
+  /** A local request took `amount` from the hold. */
+  begin(amount: number): void {
+    this.inflight += amount;
+    this.inflightCount += 1;
+  }
+
+  /** A local request ended: its hold becomes its record (or nothing, for a release). */
+  end(amount: number, record: AllowanceRecord | null): void {
+    this.inflight = Math.max(0, this.inflight - amount);
+    this.inflightCount = Math.max(0, this.inflightCount - 1);
+    if (record) this.queued.push(record);
+  }
+
+  /** Records are due back: a full batch, or the oldest is a second old. */
+  due(now: number): boolean {
+    const first = this.queued[0];
+    return this.queued.length >= MAX_BATCH || (first !== undefined && now - first.at >= MAX_RECORD_AGE_MS);
+  }
+
+  /** When the next flush is due even if nothing else happens: the oldest record's age limit, or half the lifetime. */
+  nextDueAt(now: number): number {
+    const first = this.queued[0];
+    const byAge = first ? first.at + MAX_RECORD_AGE_MS : Number.POSITIVE_INFINITY;
+    const renewAt = this.halfLifeAt();
+    return Math.max(now, Math.min(byAge, renewAt));
+  }
+
+  /** Past half its life a busy allowance renews, so it never lapses while in use. */
+  halfLifeAt(): number {
+    return this.snap.expiresAt - Math.floor(this.lifeMs / 2);
+  }
+
+  /** Takes up to one batch of records for sending. */
+  take(): AllowanceRecord[] {
+    const batch = this.queued.splice(0, MAX_BATCH);
+    for (const r of batch) this.sending += r.cost;
+    return batch;
+  }
+
+  /** The flush of `batch` was applied by the object (its cost is now in the snapshot's counters, or will be). */
+  acked(batch: readonly AllowanceRecord[], next: AllowanceSnapshot | null, now: number): void {
+    for (const r of batch) this.sending -= r.cost;
+    if (next) {
+      this.snap = next;
+      this.lifeMs = Math.max(1, next.expiresAt - now);
+    } else this.usable = false;
+  }
+
+  /** The flush failed: the batch goes back to the queue (sent again, or settled late against the credit). */
+  failed(batch: AllowanceRecord[]): void {
+    for (const r of batch) this.sending -= r.cost;
+    this.queued.unshift(...batch);
+  }
+
+  /** True when nothing is in flight and nothing is left to send: the allowance can be forgotten. */
+  drained(): boolean {
+    return this.inflightCount === 0 && this.queued.length === 0 && this.sending === 0;
+  }
+}
