@@ -16,6 +16,7 @@ import { signBody } from "../src/alerts/payload";
 import { sha256Hex } from "../src/auth/keys";
 import { windowsAt } from "../src/budget/windows";
 import { DIRECTORY_NAME } from "../src/directory/tenant-directory";
+import type { Ledger } from "../src/ledger/state";
 import type { TenantLedger } from "../src/ledger/tenant-ledger";
 import worker from "../src/index";
 import { admin, chat, createKey, eventually, mockUpstream, uniqueTenant, reserveRequest } from "./helpers/guard";
@@ -139,7 +140,7 @@ describe("alert delivery", () => {
 describe("spend spike and burn rate", () => {
   async function triggerAnomalyCheck(t: string) {
     await runInDurableObject(ledger(t), (instance: TenantLedger) => {
-      Reflect.set(instance, "anomalyDueAt", 0);
+      (instance as unknown as { l: Ledger }).l.state.anomalyDueAt = 0;
     });
     await runDurableObjectAlarm(ledger(t));
   }

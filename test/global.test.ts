@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { windowsAt } from "../src/budget/windows";
 import { GLOBAL_NAME, type GlobalLedger } from "../src/global/global-ledger";
+import type { Ledger } from "../src/ledger/state";
 import type { TenantLedger } from "../src/ledger/tenant-ledger";
 import { leaseSize } from "../src/global/lease-policy";
 import { admin, chat, createKey, createTenant, eventually } from "./helpers/guard";
@@ -183,7 +184,7 @@ describe("global budget across tenants", () => {
     expect(before.leases).toHaveLength(1);
     // Jump to just before the lease's expiry and let the tenant's alarm run.
     await runInDurableObject(env.TENANT_LEDGER.getByName(t), (instance: TenantLedger) => {
-      const holder = Reflect.get(instance, "lease") as object;
+      const holder = (instance as unknown as { l: Ledger }).l.state.lease as object;
       const state = Reflect.get(holder, "state") as { expiresAt: number };
       state.expiresAt = Date.now();
     });

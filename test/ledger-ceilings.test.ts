@@ -11,6 +11,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../src/auth/keys";
+import type { Ledger } from "../src/ledger/state";
 import type { TenantLedger } from "../src/ledger/tenant-ledger";
 import type { ReserveRequest, ReserveResult } from "../src/ledger/types";
 import { admin, createKey, createTenant, reserveRequest } from "./helpers/guard";
@@ -88,7 +89,7 @@ describe("output ceilings", () => {
     expect(allowed(await reserve({ requestedMaxTokens: null })).forwardMaxTokens).toBe(600);
     // Samples reload from storage: only the guard-capped ones count.
     await runInDurableObject(ledger(t), (instance: TenantLedger) => {
-      (instance as unknown as { outputSamples: Map<string, number[]> }).outputSamples.clear();
+      (instance as unknown as { l: Ledger }).l.state.outputSamples.clear();
     });
     expect(allowed(await reserve({ requestedMaxTokens: null })).forwardMaxTokens).toBe(600);
   });

@@ -67,7 +67,8 @@ export function queueAlert(a: QueueArgs): boolean {
 /**
  * Soft thresholds (the tenant's `alertThresholds`, else each scope's soft
  * limit), the tenant at 90% (for the account owner) and, for a block, the
- * hard limit. Judged on spent + reserved including this request.
+ * hard limit. Judged on spent + reserved including this request. Returns
+ * whether any alert was queued (the caller then plans its deliveries).
  */
 export function queueThresholdAlerts(c: {
   store: LedgerStore;
@@ -76,7 +77,8 @@ export function queueThresholdAlerts(c: {
   states: readonly ScopeWindow[];
   amount: number;
   now: number;
-}): void {
+}): boolean {
+  let queued = false;
   for (const w of c.states) {
     if (w.limit === null || w.limit <= 0) continue;
     const used = (w.spent + w.reserved + c.amount) / w.limit;
@@ -92,11 +94,12 @@ export function queueThresholdAlerts(c: {
       now: c.now,
     };
     const thresholds = c.cfg.alertThresholds.length > 0 ? c.cfg.alertThresholds : [w.softPct];
-    for (const t of thresholds) if (used >= t) queueAlert({ ...base, kind: "soft_limit", threshold: t });
-    if (w.scope.kind === "tenant" && used >= 0.9) queueAlert({ ...base, kind: "tenant_90", threshold: 0.9 });
+    for (const t of thresholds) if (used >= t) queued = queueAlert({ ...base, kind: "soft_limit", threshold: t }) || queued;
+    if (w.scope.kind === "tenant" && used >= 0.9) queued = queueAlert({ ...base, kind: "tenant_90", threshold: 0.9 }) || queued;
     // Only shadow mode lets a reservation pass a hard limit: it is alerted as enforcement would have blocked it.
-    if (used > 1) queueAlert({ ...base, kind: "hard_limit", threshold: 1 });
+    if (used > 1) queued = queueAlert({ ...base, kind: "hard_limit", threshold: 1 }) || queued;
   }
+  return queued;
 }
 
 /** Creates delivery rows for newly queued alerts, one per destination configured now. */
@@ -114,7 +117,6 @@ export function planDeliveries(store: LedgerStore, destinations: readonly Destin
     }
     store.run(`UPDATE alerts SET state = ? WHERE id = ?`, destinations.length > 0 ? "queued" : "no_destination", id);
   }
-  store.newAlerts = false;
 }
 
 /** A delivery due now. */
@@ -202,12 +204,16 @@ export async function attemptDelivery(
   }
 }
 
-/** Spike and burn-rate checks on the tenant's spend; returns true when a spike was found. */
-export function anomalyCheck(c: { store: LedgerStore; tenantId: string; cfg: TenantConfig; now: number }): boolean {
+/** Spike and burn-rate checks on the tenant's spend: whether a spike was found, and whether an alert was queued. */
+export function anomalyCheck(c: { store: LedgerStore; tenantId: string; cfg: TenantConfig; now: number }): {
+  spiked: boolean;
+  queued: boolean;
+} {
+  let queued = false;
   const hourly = c.store.hours(hourOf(c.now) - SPIKE_DEFAULTS.trailingHours * 3_600_000);
   const spike = detectSpike(hourly, c.now, { ...SPIKE_DEFAULTS, floorMicros: Math.round(c.cfg.spikeFloorUsd * 1_000_000) });
   if (spike) {
-    queueAlert({
+    queued = queueAlert({
       store: c.store,
       tenantId: c.tenantId,
       kind: "spend_spike",
@@ -229,21 +235,22 @@ export function anomalyCheck(c: { store: LedgerStore; tenantId: string; cfg: Ten
     const limit = Math.round(monthlyLimit * 1_000_000);
     const f = forecastExhaustion(spent, limit, w.startsAt, w.resetAt, c.now);
     if (f) {
-      queueAlert({
-        store: c.store,
-        tenantId: c.tenantId,
-        kind: "burn_forecast",
-        scope: "tenant",
-        win: w.key,
-        window: "monthly",
-        threshold: 0,
-        spent,
-        limit,
-        resetAt: w.resetAt,
-        now: c.now,
-        detail: isoSeconds(f.exhaustedAt).slice(0, 10),
-      });
+      queued =
+        queueAlert({
+          store: c.store,
+          tenantId: c.tenantId,
+          kind: "burn_forecast",
+          scope: "tenant",
+          win: w.key,
+          window: "monthly",
+          threshold: 0,
+          spent,
+          limit,
+          resetAt: w.resetAt,
+          now: c.now,
+          detail: isoSeconds(f.exhaustedAt).slice(0, 10),
+        }) || queued;
     }
   }
-  return spike !== null;
+  return { spiked: spike !== null, queued };
 }

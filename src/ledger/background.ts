@@ -10,10 +10,15 @@
  *
  * The SQL of the `background_jobs` table lives here and nowhere else.
  */
-import type { Config } from "../config";
+import { loadConfig, type Config } from "../config";
 import type { Usage } from "../pricing/cost";
 import { openaiUsage } from "../proxy/dialects/openai";
+import { providerNamed } from "../proxy/providers/registry";
 import type { Provider } from "../proxy/providers/types";
+import { scheduleAlarm } from "./alarm";
+import { settle } from "./settle";
+import type { Ledger } from "./state";
+import type { Sql } from "./storage/sql";
 import type { SettleRequest, SettleResult } from "./types";
 
 /**
@@ -69,17 +74,12 @@ export interface BackgroundJob {
   headers: string | null;
 }
 
-/** Minimal view of the SQL API. */
-interface Sql {
-  exec(query: string, ...b: (string | number | null)[]): { toArray(): Record<string, unknown>[] };
-}
-
 /** The tenant's background jobs. Synchronous: it runs inside the ledger's transactions. */
 export class BackgroundStore {
   constructor(private readonly sql: Sql) {}
 
   insert(job: BackgroundJob): void {
-    this.sql.exec(
+    this.sql.run(
       `INSERT INTO background_jobs (reservation_id, response_id, provider, started_at, next_poll_at, attempts, deadline_at, conversation_id, headers)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id) DO NOTHING`,
       job.reservation_id,
@@ -96,27 +96,25 @@ export class BackgroundStore {
 
   /** Jobs whose poll (or deadline) is due, soonest first. */
   due(now: number, limit = POLL_BATCH): BackgroundJob[] {
-    return this.sql
-      .exec(`SELECT * FROM background_jobs WHERE next_poll_at <= ? OR deadline_at <= ? ORDER BY next_poll_at LIMIT ?`, now, now, limit)
-      .toArray() as unknown as BackgroundJob[];
-  }
-
-  reschedule(reservationId: string, nextPollAt: number, attempts: number): void {
-    this.sql.exec(
-      `UPDATE background_jobs SET next_poll_at = ?, attempts = ? WHERE reservation_id = ?`,
-      nextPollAt,
-      attempts,
-      reservationId,
+    return this.sql.all<BackgroundJob>(
+      `SELECT * FROM background_jobs WHERE next_poll_at <= ? OR deadline_at <= ? ORDER BY next_poll_at LIMIT ?`,
+      now,
+      now,
+      limit,
     );
   }
 
+  reschedule(reservationId: string, nextPollAt: number, attempts: number): void {
+    this.sql.run(`UPDATE background_jobs SET next_poll_at = ?, attempts = ? WHERE reservation_id = ?`, nextPollAt, attempts, reservationId);
+  }
+
   remove(reservationId: string): void {
-    this.sql.exec(`DELETE FROM background_jobs WHERE reservation_id = ?`, reservationId);
+    this.sql.run(`DELETE FROM background_jobs WHERE reservation_id = ?`, reservationId);
   }
 
   /** When the alarm must next wake for a job, or null. */
   nextPollAt(): number | null {
-    const r = this.sql.exec(`SELECT MIN(MIN(next_poll_at, deadline_at)) AS t FROM background_jobs`).toArray()[0];
+    const r = this.sql.first<{ t: number | null }>(`SELECT MIN(MIN(next_poll_at, deadline_at)) AS t FROM background_jobs`);
     return typeof r?.t === "number" ? r.t : null;
   }
 }
@@ -215,4 +213,38 @@ export async function pollDue(d: PollDeps, now: number): Promise<number> {
     }
   }
   return settled;
+}
+
+/**
+ * Takes over a background response's reservation (RPC from the proxy, instead of
+ * settling from the `queued` reply): it stays open and the alarm polls the
+ * provider until the job ends. False when the reservation is not open (the
+ * proxy then settles it at the ceiling).
+ */
+export async function trackBackground(l: Ledger, req: TrackBackgroundRequest): Promise<{ tracked: boolean }> {
+  const now = Date.now();
+  if (!l.state.schemaReady) return { tracked: false };
+  const tracked = l.ctx.storage.transactionSync(() => {
+    if (l.store.reservation(req.reservationId)?.state !== "open") return false;
+    l.jobs.insert(newJob(req, now));
+    return true;
+  });
+  if (tracked) await scheduleAlarm(l, now + pollDelay(0));
+  return { tracked };
+}
+
+/** Polls the background jobs that are due (alarm); settles those that ended or passed their deadline. */
+export async function pollBackground(l: Ledger, now: number): Promise<number> {
+  if (l.jobs.nextPollAt() === null) return 0;
+  const config = loadConfig(l.env);
+  return pollDue(
+    {
+      jobs: l.jobs,
+      provider: (name) => providerNamed(name, config),
+      config,
+      settle: (r) => settle(l, r),
+      tx: (fn) => l.ctx.storage.transactionSync(fn),
+    },
+    now,
+  );
 }

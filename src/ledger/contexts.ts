@@ -10,6 +10,7 @@
  * The SQL of the `contexts` and `context_uses` tables lives here and nowhere else.
  */
 import type { Usage } from "../pricing/cost";
+import type { Sql } from "./storage/sql";
 import type { ContextRef, SettleRequest } from "./types";
 
 /** OpenAI keeps stored responses for 30 days; a row older than that names nothing the provider still has. */
@@ -22,24 +23,19 @@ const USE_RETENTION_MS = 2 * 24 * 3600_000;
 /** What {@link contextTokens} found: the tokens to add to the input bound, or the first context it does not know. */
 export type ContextLookup = { tokens: number } | { unknown: ContextRef };
 
-/** Minimal view of the SQL API. */
-interface Sql {
-  exec(query: string, ...b: (string | number | null)[]): { toArray(): Record<string, unknown>[]; rowsWritten: number };
-}
-
 /** The tenant's stored-context totals. Synchronous: it runs inside the ledger's transactions. */
 export class ContextStore {
   constructor(private readonly sql: Sql) {}
 
   /** Tokens recorded for a response or conversation id, or null. */
   tokens(kind: "response" | "conversation", id: string): number | null {
-    const r = this.sql.exec(`SELECT tokens FROM contexts WHERE id = ? AND kind = ?`, id, kind).toArray()[0];
+    const r = this.sql.first<{ tokens: number }>(`SELECT tokens FROM contexts WHERE id = ? AND kind = ?`, id, kind);
     return r ? Number(r.tokens) : null;
   }
 
   /** Remembers the stored context a reservation counted, for its settlement. */
   noteUse(reservationId: string, tokens: number, now: number): void {
-    this.sql.exec(
+    this.sql.run(
       `INSERT INTO context_uses (reservation_id, tokens, at) VALUES (?, ?, ?)
        ON CONFLICT (reservation_id) DO UPDATE SET tokens = excluded.tokens`,
       reservationId,
@@ -53,12 +49,12 @@ export class ContextStore {
    * later `previous_response_id`) and its conversation's growth.
    */
   recordSettled(reservationId: string, req: Pick<SettleRequest, "usage" | "outcome" | "responseId" | "conversationId">, now: number): void {
-    const use = this.sql.exec(`SELECT tokens FROM context_uses WHERE reservation_id = ?`, reservationId).toArray()[0];
+    const use = this.sql.first<{ tokens: number }>(`SELECT tokens FROM context_uses WHERE reservation_id = ?`, reservationId);
     const counted = use ? Number(use.tokens) : 0;
-    if (use) this.sql.exec(`DELETE FROM context_uses WHERE reservation_id = ?`, reservationId);
+    if (use) this.sql.run(`DELETE FROM context_uses WHERE reservation_id = ?`, reservationId);
     const added = addedTokens(req.usage, req.outcome, counted);
     if (req.responseId) {
-      this.sql.exec(
+      this.sql.run(
         `INSERT INTO contexts (id, kind, tokens, created_at, updated_at) VALUES (?, 'response', ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET tokens = MAX(tokens, excluded.tokens), updated_at = excluded.updated_at`,
         req.responseId,
@@ -69,7 +65,7 @@ export class ContextStore {
     }
     if (req.conversationId) {
       // Additive, not a max: two concurrent calls on one conversation each add their own items.
-      this.sql.exec(
+      this.sql.run(
         `INSERT INTO contexts (id, kind, tokens, created_at, updated_at) VALUES (?, 'conversation', ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET tokens = tokens + excluded.tokens, updated_at = excluded.updated_at`,
         req.conversationId,
@@ -82,12 +78,12 @@ export class ContextStore {
 
   /** Deletes rows past retention, then the oldest beyond the cap; returns how many went. */
   prune(now: number, maxRows = CONTEXT_ROWS_MAX): number {
-    let gone = this.sql.exec(`DELETE FROM contexts WHERE updated_at < ?`, now - CONTEXT_RETENTION_MS).rowsWritten;
-    gone += this.sql.exec(
+    let gone = this.sql.run(`DELETE FROM contexts WHERE updated_at < ?`, now - CONTEXT_RETENTION_MS);
+    gone += this.sql.run(
       `DELETE FROM contexts WHERE id IN (SELECT id FROM contexts ORDER BY updated_at DESC, id LIMIT -1 OFFSET ?)`,
       maxRows,
-    ).rowsWritten;
-    this.sql.exec(`DELETE FROM context_uses WHERE at < ?`, now - USE_RETENTION_MS);
+    );
+    this.sql.run(`DELETE FROM context_uses WHERE at < ?`, now - USE_RETENTION_MS);
     return gone;
   }
 }

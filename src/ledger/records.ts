@@ -5,8 +5,9 @@
  * itself (tenant, keys, settings, counters, reservations).
  */
 
-/** A value SQLite can bind. */
-export type Binding = string | number | null;
+import type { Binding, Sql } from "./storage/sql";
+
+export type { Binding };
 
 /** An audit log row. */
 export interface AuditRow {
@@ -37,14 +38,14 @@ export interface AlertRow {
 
 /** Typed SQL over the object's storage, and the records the ledger keeps. */
 export class LedgerRecords {
-  constructor(protected readonly sql: SqlStorage) {}
+  constructor(protected readonly sql: Sql) {}
 
   protected rows<T>(query: string, ...b: Binding[]): T[] {
-    return this.sql.exec(query, ...b).toArray() as unknown as T[];
+    return this.sql.all<T>(query, ...b);
   }
 
   protected first<T>(query: string, ...b: Binding[]): T | undefined {
-    return this.rows<T>(query, ...b)[0];
+    return this.sql.first<T>(query, ...b);
   }
 
   /** Rows of an arbitrary query, for the ledger's other modules. */
@@ -53,7 +54,7 @@ export class LedgerRecords {
   }
 
   run(query: string, ...b: Binding[]): number {
-    return this.sql.exec(query, ...b).rowsWritten;
+    return this.sql.run(query, ...b);
   }
 
   replay(id: string): { status: number; contentType: string; body: string } | undefined {
@@ -75,9 +76,6 @@ export class LedgerRecords {
     );
   }
 
-  /** Set when an alert was queued since the object last planned deliveries. */
-  newAlerts = false;
-
   /** Queues an alert once per (scope, window, kind, threshold); returns true when it is new. */
   queueAlert(a: { id: string; scope: string; win: string; kind: string; threshold: number; payload: string; now: number }): boolean {
     const rows = this.rows<{ id: string }>(
@@ -92,7 +90,6 @@ export class LedgerRecords {
       a.now,
       a.now,
     );
-    if (rows.length > 0) this.newAlerts = true;
     return rows.length > 0;
   }
 
@@ -123,6 +120,21 @@ export class LedgerRecords {
 
   auditLog(limit: number, beforeId: number | null): AuditRow[] {
     return this.rows<AuditRow>(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`, beforeId ?? Number.MAX_SAFE_INTEGER, limit);
+  }
+
+  /** An alert's deliveries, one per destination. */
+  deliveries(alertId: string): {
+    dest: string;
+    state: string;
+    attempts: number;
+    last_error: string | null;
+    delivered_at: number | null;
+    next_attempt_at: number | null;
+  }[] {
+    return this.rows(
+      `SELECT dest, state, attempts, last_error, delivered_at, next_attempt_at FROM deliveries WHERE alert_id = ? ORDER BY dest`,
+      alertId,
+    );
   }
 
   alerts(limit: number): AlertRow[] {

@@ -200,3 +200,8 @@ export function migrate(sql: SqlExec): number {
   }
   return version;
 }
+
+/** Whether the object's storage has the schema (it held a tenant once). */
+export function hasSchema(sql: SqlExec): boolean {
+  return sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).toArray().length > 0;
+}

@@ -6,9 +6,8 @@
 import type { Role } from "../auth/keys";
 import { LedgerRecords, type Binding } from "./records";
 import { tenantDefaults, type FeatureConfig, type TenantConfig, type UserConfig } from "../budget/tenant-config";
-
-/** Entries of user and feature settings kept in memory. */
-const CACHE_LIMIT = 10_000;
+import type { BoundedCache } from "./state";
+import type { Sql } from "./storage/sql";
 
 /** The tenant row as read. */
 export interface TenantRow {
@@ -67,10 +66,12 @@ export interface CounterRow {
 
 /** The storage operations the ledger uses. */
 export class LedgerStore extends LedgerRecords {
-  private readonly userCache = new Map<string, UserConfig | undefined>();
-  private readonly featureCache = new Map<string, FeatureConfig | undefined>();
-
-  constructor(sql: SqlStorage) {
+  /** The settings caches are the object's (`LedgerState`): every reserve reads them, only the admin API writes them. */
+  constructor(
+    sql: Sql,
+    private readonly userCache: BoundedCache<UserConfig | undefined>,
+    private readonly featureCache: BoundedCache<FeatureConfig | undefined>,
+  ) {
     super(sql);
   }
 
@@ -143,12 +144,16 @@ export class LedgerStore extends LedgerRecords {
     );
   }
 
+  revokeKey(id: string, at: number): void {
+    this.run(`UPDATE keys SET revoked_at = ? WHERE id = ?`, at, id);
+  }
+
   /** A user's settings; cached, since every reserve reads them and only the admin API writes them. */
   user(userId: string): UserConfig | undefined {
     if (this.userCache.has(userId)) return this.userCache.get(userId);
     const r = this.first<{ config: string }>(`SELECT config FROM users WHERE user_id = ?`, userId);
     const config = r ? (JSON.parse(r.config) as UserConfig) : undefined;
-    this.remember(this.userCache, userId, config);
+    this.userCache.set(userId, config);
     return config;
   }
 
@@ -168,20 +173,8 @@ export class LedgerStore extends LedgerRecords {
     if (this.featureCache.has(feature)) return this.featureCache.get(feature);
     const r = this.first<{ config: string }>(`SELECT config FROM features WHERE feature = ?`, feature);
     const config = r ? (JSON.parse(r.config) as FeatureConfig) : undefined;
-    this.remember(this.featureCache, feature, config);
+    this.featureCache.set(feature, config);
     return config;
-  }
-
-  private remember<T>(cache: Map<string, T | undefined>, key: string, value: T | undefined): void {
-    // Bounded: a tenant with millions of users keeps only a working set in memory.
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, value);
-  }
-
-  /** Forgets cached settings (after the tenant's data is deleted). */
-  clearCaches(): void {
-    this.userCache.clear();
-    this.featureCache.clear();
   }
 
   saveFeature(feature: string, config: FeatureConfig, now: number): void {
@@ -268,6 +261,10 @@ export class LedgerStore extends LedgerRecords {
          spent = spent + excluded.spent, reserved = reserved + excluded.reserved, requests = requests + excluded.requests`,
       ...b,
     );
+  }
+
+  deleteReservation(id: string): void {
+    this.run(`DELETE FROM reservations WHERE id = ?`, id);
   }
 
   reservation(id: string): ReservationRow | undefined {

@@ -10,6 +10,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CONTEXT_RETENTION_MS, ContextStore } from "../../src/ledger/contexts";
+import { Sql } from "../../src/ledger/storage/sql";
 import type { TenantLedger } from "../../src/ledger/tenant-ledger";
 import { call, eventually } from "../helpers/guard";
 import { ledger, restoreAfterEach, setup, today, useUpstream } from "../helpers/traffic";
@@ -206,7 +207,7 @@ describe("retention", () => {
         s.storage.sql.exec(`INSERT INTO contexts (id, kind, tokens, created_at, updated_at) VALUES (?, 'response', 1, ?, ?)`, id, at, at);
       ins("resp_expired", now - CONTEXT_RETENTION_MS - 1);
       for (let i = 0; i < 5; i++) ins(`resp_${i}`, now - 1000 + i);
-      new ContextStore(s.storage.sql).prune(now, 3);
+      new ContextStore(new Sql(s.storage.sql)).prune(now, 3);
       return s.storage.sql
         .exec(`SELECT id FROM contexts ORDER BY id`)
         .toArray()
