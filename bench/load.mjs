@@ -25,6 +25,8 @@ import { Samples, summarize } from "./stats.mjs";
  * @property {number} [timeoutSec]     per-request timeout
  * @property {Record<string, string>[]} [headerSets] extra headers taken in turn, one set per request
  *   (round-robin across all connections, e.g. one API key per tenant); `headers` still applies to every request
+ * @property {{ i: number }} [headerCursor] where the rotation starts and is left (shared by the turns of a scenario,
+ *   so a later turn continues with the next set instead of starting over at the first)
  */
 
 /**
@@ -54,11 +56,11 @@ function header(headers, name) {
 /**
  * A setupRequest hook that merges the next header set into each request, in turn.
  * @param {Record<string, string>[]} sets
+ * @param {{ i: number }} cursor advanced by each request
  */
-function rotateHeaders(sets) {
-  let i = 0;
+function rotateHeaders(sets, cursor) {
   return (/** @type {any} */ req) => {
-    req.headers = { ...req.headers, ...sets[i++ % sets.length] };
+    req.headers = { ...req.headers, ...sets[cursor.i++ % sets.length] };
     return req;
   };
 }
@@ -104,7 +106,7 @@ export async function runLoad(o) {
             headers: o.headers,
             body: o.body,
             // autocannon rebuilds a request that has a setupRequest before each send (cheap for small bodies).
-            ...(o.headerSets?.length ? { setupRequest: rotateHeaders(o.headerSets) } : {}),
+            ...(o.headerSets?.length ? { setupRequest: rotateHeaders(o.headerSets, o.headerCursor ?? { i: 0 }) } : {}),
             onResponse: (/** @type {number} */ status, /** @type {string} */ body, /** @type {any} */ _ctx, /** @type {Record<string, any>} */ headers) => {
               statuses[status] = (statuses[status] ?? 0) + 1;
               if ((status < 200 || status >= 300) && errorSamples.length < 3) errorSamples.push(`${status} ${String(body).slice(0, 300)}`);
@@ -153,7 +155,8 @@ export async function runLoad(o) {
     elapsedMs,
     responses,
     statuses,
-    sent: result.totalRequests,
+    // Requests written, including the ≤ 1 per connection still in flight when the run stopped (autocannon: requests.sent).
+    sent: result.requests?.sent ?? result.totalRequests,
     serverPids: pidsAfter,
     restarted,
     errors: result.errors,

@@ -1,7 +1,7 @@
 /**
  * Command-line flags and environment variables of `npm run bench`.
  * Every flag `--some-name=value` can also be given as `BENCH_SOME_NAME=value`;
- * flags win over the environment. `--quick` picks a ~1-minute smoke profile,
+ * flags win over the environment. `--quick` picks a ~2-minute smoke profile,
  * and any explicit flag still overrides it.
  */
 
@@ -37,6 +37,13 @@
  * @property {number} globalRounds       A/B pairs (A, B, A, B, … — each phase's turns are pooled)
  * @property {number} globalDailyUsd     the daily global limit of phase B (never reached during a run)
  * @property {string | null} mergeInto   merge the global scenario's result into this saved result file
+ * @property {("hot" | "quiet")[]} scenarios  issue 13's scenarios: hot = the matrix (one user key), quiet = many users round-robin
+ * @property {"auto" | "on" | "off"} allowances  the guard's ALLOWANCES binding (edge allowances, issue 13)
+ * @property {number} quietUsers         users the quiet scenario's requests are spread over (X-Budget-User u-0…)
+ * @property {number} quietConnections
+ * @property {number} quietSize          prompt size of the quiet scenario (tokens)
+ * @property {number} quietDuration      seconds per target in the quiet scenario (split into --rounds turns)
+ * @property {string | null} baseline    a saved result whose quiet scenario is "today" for the no-regression verdict
  * @property {boolean} help
  */
 
@@ -57,10 +64,12 @@ const FULL = {
   // early), so each tenant's periodic GlobalLedger call falls into a B turn exactly once.
   globalDuration: 27,
   globalRounds: 2,
+  quietDuration: 5,
 };
 
 const QUICK = {
-  sizes: [100, 1000, 100000],
+  // 10k is in: issue 13 has targets at 10k tokens.
+  sizes: [100, 1000, 10000, 100000],
   connections: [1, 10],
   duration: 1.5,
   warmup: 0.5,
@@ -74,6 +83,7 @@ const QUICK = {
   storageProbeConnections: [10],
   globalDuration: 3,
   globalRounds: 2,
+  quietDuration: 1.5,
 };
 
 export const USAGE = `Usage: npm run bench -- [flags]            (or: node bench/run.mjs [flags])
@@ -82,8 +92,8 @@ Starts a mock upstream, a pass-through Worker and the guard (each in its own
 Miniflare/workerd), and Portkey's gateway, all on 127.0.0.1; measures each;
 prints a table; writes bench/results/latest.json; stops everything.
 
-  --quick                    ~1-minute smoke run (sizes 100,1k,100k; 1 and 10 connections, 100k at 10 only; 1.5 s runs;
-                             the global scenario with 3 s turns)
+  --quick                    ~2-minute smoke run (sizes 100,1k,10k,100k; 1 and 10 connections, 100k at 10 only; 1.5 s runs;
+                             the quiet scenario 1.5 s per target, the global scenario with 3 s turns)
   --sizes=100,1000,...       prompt sizes in tokens            (default ${FULL.sizes.join(",")})
   --connections=1,10,50      connection levels                 (default ${FULL.connections.join(",")})
   --duration=5               seconds per measured run          (default ${FULL.duration})
@@ -107,6 +117,13 @@ prints a table; writes bench/results/latest.json; stops everything.
   --global-connections=10    --global-duration=${FULL.globalDuration} (seconds per turn; --quick: ${QUICK.globalDuration})
   --global-rounds=${FULL.globalRounds}          A/B pairs, run A, B, A, B; each phase's turns are pooled
   --global-daily=1000000     phase B's daily global limit in USD (never reached)
+  --scenarios=hot,quiet      issue 13's scenarios: hot = the matrix above (one user key: sizes × connections),
+                             quiet = 1,000 users round-robin through a service key (X-Budget-User), pass-through vs guard
+  --allowances=auto|on|off   the guard's ALLOWANCES binding, every guard instance (default auto)
+  --quiet-users=1000 --quiet-connections=10 --quiet-size=100
+  --quiet-duration=${FULL.quietDuration}         seconds per target in the quiet scenario (--quick: ${QUICK.quietDuration})
+  --baseline=PATH            a saved result (e.g. a run before allowances) whose quiet scenario the
+                             no-regression verdict compares with; without it the quiet figures are only reported
   --merge-into=PATH          also merge the global scenario's result and verdict into a saved result
                              file (e.g. bench/results/2026-11-29.json), keeping the rest of it
   --out=bench/results/latest.json
@@ -157,7 +174,7 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) raw[a.slice(2)] = argv[++i];
     else raw[a.slice(2)] = "true";
   }
-  const KNOWN = ["quick", "help", "sizes", "connections", "duration", "warmup", "rounds", "large-size", "large-duration", "large-connections", "targets", "cold-starts", "storage-probe", "storage-probe-duration", "storage-probe-connections", "max-tokens", "storage", "out", "copy-to", "report", "timeout", "global", "only", "global-tenants", "global-connections", "global-duration", "global-rounds", "global-daily", "merge-into"];
+  const KNOWN = ["quick", "help", "sizes", "connections", "duration", "warmup", "rounds", "large-size", "large-duration", "large-connections", "targets", "cold-starts", "storage-probe", "storage-probe-duration", "storage-probe-connections", "max-tokens", "storage", "out", "copy-to", "report", "timeout", "global", "only", "global-tenants", "global-connections", "global-duration", "global-rounds", "global-daily", "merge-into", "scenarios", "allowances", "quiet-users", "quiet-connections", "quiet-size", "quiet-duration", "baseline"];
   for (const a of argv) {
     const name = a.replace(/^--/, "").split("=")[0];
     if (a.startsWith("--") && !KNOWN.includes(name)) throw new Error(`unknown flag --${name}\n\n${USAGE}`);
@@ -196,7 +213,17 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     globalRounds: raw["global-rounds"] ? Math.max(1, Math.floor(num(raw["global-rounds"], "global-rounds"))) : p.globalRounds,
     globalDailyUsd: raw["global-daily"] ? num(raw["global-daily"], "global-daily") : 1_000_000,
     mergeInto: raw["merge-into"] ?? null,
+    scenarios: /** @type {("hot" | "quiet")[]} */ (raw.scenarios ? list(raw.scenarios) : ["hot", "quiet"]),
+    allowances: /** @type {"auto" | "on" | "off"} */ (raw.allowances ?? "auto"),
+    quietUsers: raw["quiet-users"] ? Math.max(1, Math.floor(num(raw["quiet-users"], "quiet-users"))) : 1000,
+    quietConnections: raw["quiet-connections"] ? Math.max(1, Math.floor(num(raw["quiet-connections"], "quiet-connections"))) : 10,
+    quietSize: raw["quiet-size"] ? nums(raw["quiet-size"])[0] : 100,
+    quietDuration: raw["quiet-duration"] ? num(raw["quiet-duration"], "quiet-duration") : p.quietDuration,
+    baseline: raw.baseline ?? null,
   };
+  for (const sc of o.scenarios) if (sc !== "hot" && sc !== "quiet") throw new Error(`unknown scenario "${sc}" (known: hot, quiet)`);
+  if (!["auto", "on", "off"].includes(o.allowances)) throw new Error(`--allowances must be auto, on or off, got ${o.allowances}`);
+  if (o.quietDuration <= 0) throw new Error("--quiet-duration must be > 0");
   const known = new Set(["direct", "passthrough", "guard", "portkey"]);
   for (const t of o.targets) if (!known.has(t)) throw new Error(`unknown target "${t}" (known: ${[...known].join(", ")})`);
   if (!o.sizes.length || !o.connections.length) throw new Error("--sizes and --connections must not be empty");
@@ -231,8 +258,9 @@ export function estimateSeconds(o) {
   const global = o.global ? 5 + o.globalTenants * 0.15 + Math.min(10, o.globalDuration / 3) + o.globalRounds * (2 * (o.globalDuration + Math.max(1, o.warmup) + 1) + 6) : 0;
   if (o.only === "global") return Math.round(15 + global);
   let s = 15 + o.coldStarts * 1.5 + global;
+  if (o.scenarios.includes("quiet")) s += 3 + 2 * (o.quietDuration + o.warmup + o.rounds * 0.35);
   if (o.storageProbe) s += 3 + o.storageProbeConnections.length * 2 * (o.storageProbeDuration + o.warmup + o.rounds * 0.35);
-  for (const size of o.sizes) {
+  for (const size of o.scenarios.includes("hot") ? o.sizes : []) {
     const p = planFor(o, size);
     s += p.connections.length * o.targets.length * (p.duration + o.warmup + o.rounds * (p.large ? 0.6 : 0.35));
   }

@@ -85,7 +85,7 @@ export function compare(runs) {
 }
 
 /**
- * @typedef {{ id: string, target: string, status: "met" | "not met" | "inconclusive" | "not measured", detail: string, values?: any }} Verdict
+ * @typedef {{ id: string, target: string, status: "met" | "not met" | "inconclusive" | "not measured" | "reported", detail: string, values?: any }} Verdict
  */
 
 /**
@@ -271,7 +271,7 @@ export function comparisonTable(comparisons) {
  * @param {Verdict[]} vs
  */
 export function verdictLines(vs) {
-  const mark = { met: "MET", "not met": "NOT MET", inconclusive: "INCONCLUSIVE", "not measured": "NOT MEASURED" };
+  const mark = { met: "MET", "not met": "NOT MET", inconclusive: "INCONCLUSIVE", "not measured": "NOT MEASURED", reported: "REPORTED" };
   return vs.map((v) => `  [${mark[v.status].padEnd(12)}] ${v.target}\n                 ${v.detail}`).join("\n");
 }
 

@@ -17,10 +17,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { buildBundle } from "./bundle.mjs";
 import { measureColdStart } from "./coldstart.mjs";
 import { mergeGlobalInto, runGlobalScenario } from "./global.mjs";
-import { mergeLoads, parseServerTiming, runLoad, withoutRaw } from "./load.mjs";
+import { runCell } from "./cell.mjs";
+import { ledgerStatsReader } from "./ledger-stats.mjs";
+import { parseServerTiming, runLoad } from "./load.mjs";
 import { machine, versions } from "./machine.mjs";
 import { estimateSeconds, parseOptions, planFor, USAGE } from "./options.mjs";
 import { cleanup, installSignalHandlers, interrupted, waitIdle } from "./procs.mjs";
+import { runQuietScenario } from "./quiet.mjs";
+import { baselineQuietRows } from "./baseline.mjs";
+import { scenarioRows, scenarioTable, verdicts13 } from "./scenarios.mjs";
 import { chatBody, makePrompts, sizeLabel } from "./prompts.mjs";
 import { compare, comparisonTable, f, globalReport, runsTable, table, tidy, verdictLines, verdicts, writeJson } from "./report.mjs";
 import {
@@ -35,6 +40,7 @@ import {
   startPortkey,
   startWorker,
   tempDir,
+  TENANT,
   UPSTREAM_MODEL,
   wranglerWorkerOptions,
 } from "./targets.mjs";
@@ -63,6 +69,14 @@ async function main() {
     printSaved(resolve(ROOT, opts.report));
     return;
   }
+  /** @type {import("./scenarios.mjs").ScenarioRow[] | null} */
+  let baseline = null;
+  try {
+    baseline = opts.baseline ? baselineQuietRows(resolve(ROOT, opts.baseline)) : null;
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
   installSignalHandlers();
   const started = new Date();
   const t0 = performance.now();
@@ -76,7 +90,7 @@ async function main() {
   /** @type {any} */
   const result = {
     schema: 1,
-    kind: "budget-guard benchmark (issue 8)",
+    kind: "budget-guard benchmark (issues 8 and 13)",
     date: started.toISOString().slice(0, 10),
     startedAt: started.toISOString(),
     options: opts,
@@ -87,7 +101,7 @@ async function main() {
   try {
     // Prompts.
     say("\n• prompts");
-    const promptSizes = onlyGlobal ? [GLOBAL_SIZE] : [...new Set([...opts.sizes, ...(opts.global ? [GLOBAL_SIZE] : [])])].sort((a, b) => a - b);
+    const promptSizes = onlyGlobal ? [GLOBAL_SIZE] : [...new Set([...opts.sizes, ...(opts.global ? [GLOBAL_SIZE] : []), ...(opts.scenarios.includes("quiet") ? [opts.quietSize] : [])])].sort((a, b) => a - b);
     const { prompts, tokenizer } = await makePrompts(promptSizes);
     result.prompts = {
       tokenizer,
@@ -106,6 +120,8 @@ async function main() {
     // Mock upstream and harness options.
     const upstream = await startUpstream();
     const { options: base, source: baseSource } = await wranglerWorkerOptions();
+    // Every guard instance (matrix, cold start, storage probe, global scenario) runs in the same allowance mode.
+    base.bindings = { ...(base.bindings ?? {}), ALLOWANCES: opts.allowances };
     const storageRoot = opts.storage === "shm" && existsSync("/dev/shm") ? tempDir("budget-guard-bench-", "/dev/shm") : tmp;
     const persistDir = join(storageRoot, "guard-storage");
     const adminToken = randomAdminToken();
@@ -191,6 +207,11 @@ async function main() {
     if (want.has("guard")) {
       guardWorker = await startWorker({ name: "guard", scriptPath: bundle.entryPath, base, bindings: guardBindings(base.bindings ?? {}, upstream.url, adminToken), durableObjects: base.durableObjects, persistDir });
       targets.push({ name: "guard", url: guardWorker.url, path: "/v1/chat/completions", headers: guardHeaders(key), model: GUARD_MODEL, serverPids: guardWorker.pids, restarts: guardWorker.restarts, cpuIncludes: "the guard's workerd process (Miniflare entry worker + the guard + its TenantLedger Durable Object and SQLite)", serverTiming: true, stop: guardWorker.stop });
+      // RPCs and rows of the hot subject's tenant object (issue 13); read outside the guard's request path.
+      const reader = await ledgerStatsReader(guardWorker.mf, TENANT);
+      /** @type {any} */ (targets[targets.length - 1]).ledgerStats = reader;
+      result.harness.ledgerStats = reader.unavailable ?? `stats() of each tenant object through Miniflare's getDurableObjectNamespace("TENANT_LEDGER"), before and after each measured guard turn (after the drain); one reading counts ${reader.selfRpcs} RPC(s), subtracted`;
+      if (reader.unavailable) say(`  note: ${reader.unavailable}; RPCs and rows per request are not reported`);
     }
     /** @type {Awaited<ReturnType<typeof startPortkey>> | null} */
     let portkey = null;
@@ -233,10 +254,12 @@ async function main() {
     say(`\n• load runs (${opts.rounds} alternating round${opts.rounds > 1 ? "s" : ""} per cell; each line pools a target's rounds)`);
     /** @type {import("./report.mjs").Run[]} */
     const runs = [];
-    const total = opts.sizes.reduce((n, s) => n + planFor(opts, s).connections.length * targets.length, 0);
+    const hotSizes = opts.scenarios.includes("hot") ? opts.sizes : [];
+    if (!hotSizes.length) say("  (skipped: --scenarios has no hot)");
+    const total = hotSizes.reduce((n, s) => n + planFor(opts, s).connections.length * targets.length, 0);
     const counter = { i: 0, total };
     const cellOpts = { opts, upstreamPid: upstream.pid, counter };
-    for (const size of opts.sizes) {
+    for (const size of hotSizes) {
       const plan = planFor(opts, size);
       const prompt = /** @type {import("./prompts.mjs").Prompt} */ (prompts.get(size));
       for (const connections of plan.connections) {
@@ -244,6 +267,21 @@ async function main() {
       }
     }
     result.runs = runs;
+
+    // Issue 13's many-quiet-subjects scenario: the pass-through and the guard on tenant bench-quiet.
+    /** @type {import("./report.mjs").Run[]} */
+    let quietRuns = [];
+    const ptTarget = targets.find((t) => t.name === "passthrough");
+    if (opts.scenarios.includes("quiet")) {
+      say(`\n• many quiet subjects (issue 13): ${opts.quietUsers} users of tenant bench-quiet round-robin (service key, X-Budget-User), ${opts.quietConnections} connections, ${sizeLabel(opts.quietSize)}-token prompt; pass-through and guard take turns`);
+      if (!guardWorker || !ptTarget) say("  skipped: needs the passthrough and guard targets");
+      else {
+        const q = await runQuietScenario({ opts, guardWorker, passthrough: ptTarget, adminToken, upstreamPid: upstream.pid, prompt: /** @type {import("./prompts.mjs").Prompt} */ (prompts.get(opts.quietSize)), log: say });
+        quietRuns = q.runs;
+        result.quiet = q;
+        say(`  ${f(q.requestsPerUser, 2)} measured requests per user on average (${q.usersReached} users reached): every user stays quiet`);
+      }
+    }
 
     // Where the guard's time goes: the same guard with its Durable Object storage on the other medium
     // (tmpfs vs disk), alternating with the main instance, smallest prompt.
@@ -329,18 +367,24 @@ async function main() {
     const comparisons = compare(runs);
     result.comparisons = comparisons;
     const vs = verdicts({ runs, comparisons, bundle, coldStart: cold });
+    const rows13 = scenarioRows([...runs, ...quietRuns]);
+    const vs13 = verdicts13(rows13, baseline, opts.baseline);
+    result.scenarios = { allowances: opts.allowances, scenarios: opts.scenarios, baseline: opts.baseline, rows: rows13 };
     if (globalRun) vs.push(globalRun.verdict);
     else if (globalError) vs.push({ id: "global-latency", target: "latency with a global limit within 10% of no global limit (issue 7)", status: "not measured", detail: `the scenario failed: ${globalError.split("\n")[0]}` });
+    vs.push(...vs13);
     result.verdicts = vs;
     const large = opts.sizes.filter((s) => s >= opts.largeSize);
-    say("\n• results (latency in ms from exact per-response times; CPU per request of the serving process; ST = the guard's Server-Timing, ms)");
-    say(runsTable(runs));
-    say("  * fewer than 100 (p99) or 1000 (p99.9) samples: that percentile is close to the maximum, read it as approximate.");
-    if (large.length && (opts.largeDuration !== opts.duration || opts.largeConnections.join() !== opts.connections.join())) {
-      say(`  (prompts of ≥ ${sizeLabel(opts.largeSize)} tokens: ${opts.largeDuration} s runs at ${opts.largeConnections.join(", ")} connections; others ${opts.duration} s at ${opts.connections.join(", ")})`);
+    if (runs.length) {
+      say("\n• results (latency in ms from exact per-response times; CPU per request of the serving process; ST = the guard's Server-Timing, ms)");
+      say(runsTable(runs));
+      say("  * fewer than 100 (p99) or 1000 (p99.9) samples: that percentile is close to the maximum, read it as approximate.");
+      if (large.length && (opts.largeDuration !== opts.duration || opts.largeConnections.join() !== opts.connections.join())) {
+        say(`  (prompts of ≥ ${sizeLabel(opts.largeSize)} tokens: ${opts.largeDuration} s runs at ${opts.largeConnections.join(", ")} connections; others ${opts.duration} s at ${opts.connections.join(", ")})`);
+      }
+      say("\n• added latency and ratios (guard vs its pass-through floor, Portkey vs direct; differences of percentiles)");
+      say(comparisonTable(comparisons));
     }
-    say("\n• added latency and ratios (guard vs its pass-through floor, Portkey vs direct; differences of percentiles)");
-    say(comparisonTable(comparisons));
     say("\n• cold start");
     say(`  guard: first request after start on empty storage ${f(cold.guard.emptyStorage.firstRequest.ms, 1)} ms (${cold.guard.emptyStorage.firstRequest.what}); first LLM request ${f(cold.guard.emptyStorage.firstLlmRequest.ms, 1)} ms`);
     if (cold.guard.freshInstances.instances) say(`  guard: fresh instance → ready ${f(cold.guard.freshInstances.startMsMedian, 0)} ms, first LLM request ${f(cold.guard.freshInstances.firstRequestMsMedian, 1)} ms (median of ${cold.guard.freshInstances.instances}), second ${f(cold.guard.freshInstances.secondRequestMsMedian, 1)} ms`);
@@ -350,8 +394,13 @@ async function main() {
       say("\n• global limit (issue 7): GlobalLedger calls and latency, B (global limit) vs A (none); turns pooled per phase; ST = Server-Timing, ms");
       say(globalReport(globalRun.result));
     }
+    say(`\n• issue 13 scenarios (allowances ${opts.allowances}): guard vs the pass-through of the same cell; RPCs and rows = the tenant object's stats() over the guard's measured turns ÷ requests served in them`);
+    say(scenarioTable(rows13));
+    const vs8 = vs.filter((v) => !vs13.includes(v));
     say(`\n• targets of issue 8${globalRun ? " (and issue 7's global-limit latency, last)" : ""} (reported, not asserted)`);
-    say(verdictLines(vs));
+    say(verdictLines(vs8));
+    say(`\n• targets of issue 13 (allowances ${opts.allowances}; reported, not asserted)`);
+    say(verdictLines(vs13));
     const gh = result.guardHealth;
     if (gh) {
       const errs = Object.entries(gh.workerdLogs.counts).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
@@ -400,63 +449,6 @@ async function main() {
 }
 
 /**
- * One cell of the matrix: the targets take turns (round-robin, `opts.rounds`
- * times, each turn `duration / rounds` seconds, a warm-up before each
- * target's first turn); a turn during which Miniflare restarted the runtime
- * is discarded and run again once. Returns one pooled run per target.
- * @param {{ opts: import("./options.mjs").BenchOptions, upstreamPid: number, counter: { i: number, total: number }, targets: import("./targets.mjs").Target[], size: number, prompt: import("./prompts.mjs").Prompt, connections: number, duration: number, large: boolean }} o
- * @returns {Promise<import("./report.mjs").Run[]>}
- */
-async function runCell({ opts, upstreamPid, counter, targets, size, prompt, connections, duration, large }) {
-  /** @type {Map<string, { parts: any[], discarded: any[], drains: number[] }>} */
-  const cell = new Map(targets.map((t) => [t.name, { parts: [], discarded: [], drains: [] }]));
-  for (let round = 0; round < opts.rounds; round++) {
-    for (const t of targets) {
-      if (interrupted().aborted) throw interrupted().reason;
-      const c = /** @type {{ parts: any[], discarded: any[], drains: number[] }} */ (cell.get(t.name));
-      const body = chatBody(t.model, prompt.text, opts.maxTokens);
-      const common = { url: t.url, path: t.path, headers: t.headers, body, connections, timeoutSec: opts.timeout };
-      const idlePids = () => [...t.serverPids(), upstreamPid];
-      for (let attempt = 1; ; attempt++) {
-        if (opts.warmup > 0 && (round === 0 || attempt > 1)) {
-          await runLoad({ ...common, durationSec: opts.warmup });
-          await waitIdle(idlePids);
-        }
-        const res = await runLoad({ ...common, durationSec: duration / opts.rounds, serverTiming: !!t.serverTiming, serverPids: t.serverPids, restarts: t.restarts, upstreamPids: [upstreamPid] });
-        const drain = await waitIdle(idlePids);
-        c.drains.push(drain.waitedMs);
-        if (!res.restarted || attempt >= 2) {
-          c.parts.push(res);
-          break;
-        }
-        // Miniflare restarted a crashed workerd during the run (its pid changed): discard the turn and run it once more.
-        say(`  ${t.name}: the Workers runtime restarted during this run (pid now ${t.serverPids().join(",") || "?"}); discarding it and running again`);
-        c.discarded.push({ reason: "workers runtime restarted during the run", round, ...withoutRaw(res) });
-        await waitReady(t);
-      }
-    }
-  }
-  /** @type {import("./report.mjs").Run[]} */
-  const out = [];
-  for (const t of targets) {
-    counter.i++;
-    const c = /** @type {{ parts: any[], discarded: any[], drains: number[] }} */ (cell.get(t.name));
-    const res = mergeLoads(c.parts);
-    const run = { size, sizeLabel: sizeLabel(size), promptTokens: prompt.tokens, bodyBytes: Buffer.byteLength(chatBody(t.model, prompt.text, opts.maxTokens)), target: t.name, large, ...withoutRaw(res), drainMsMax: Math.max(...c.drains), discardedAttempts: c.discarded };
-    out.push(/** @type {any} */ (run));
-    const st = res.serverTiming;
-    say(
-      `  [${String(counter.i).padStart(2)}/${counter.total}] ${sizeLabel(size).padStart(4)} ×${String(connections).padEnd(2)} ${t.name.padEnd(11)} ${f(res.rps, 0).padStart(6)} req/s  p50 ${f(res.latencyMs.p50)}  p99 ${f(res.latencyMs.p99)}  p99.9 ${f(res.latencyMs.p999)} ms  CPU ${f(res.serverCpuUsPerReq, 0)} µs/req` +
-        (st.guard ? `  ST guard ${st.guard.p50}/${st.guard.p99} ledger ${st.ledger?.p50}/${st.ledger?.p99} upstream ${st.upstream?.p50}/${st.upstream?.p99}` : "") +
-        (res.non2xx + res.errors ? `  ← ${res.non2xx} non-2xx, ${res.errors} connection errors (${res.timeouts} timeouts) ${res.errorSamples[0] ?? ""}` : "") +
-        (res.foreignCpuPct > 25 ? `  (other processes used ${f(res.foreignCpuPct, 0)}% of a core)` : "") +
-        (res.restarted ? "  (runtime restarted again: CPU not attributable)" : ""),
-    );
-  }
-  return out;
-}
-
-/**
  * Prints the tables and verdicts of a saved result file.
  * @param {string} path
  */
@@ -498,29 +490,15 @@ function printSaved(path) {
     say(`\n• global limit (issue 7)${m ? ` — measured separately: ${m.startedAt}, commit ${String(m.commit ?? "?").slice(0, 12)}, ${m.wallSeconds} s` : ""}`);
     say(globalReport(r.global));
   }
+  if (r.scenarios?.rows?.length) {
+    say(`\n• issue 13 scenarios (allowances ${r.scenarios.allowances})`);
+    say(scenarioTable(r.scenarios.rows));
+  }
   if (r.verdicts) {
     say("\n• targets");
     say(verdictLines(r.verdicts));
   }
   if (r.error) say(`\nthe run failed: ${r.error}`);
-}
-
-/**
- * Waits (up to 15 s) until a target answers GET /health again, e.g. after Miniflare restarted its runtime.
- * @param {{ url: string, serverPids: () => number[] }} t
- */
-async function waitReady(t) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${t.url}/health`);
-      await res.text();
-      if (res.status < 500 && t.serverPids().length) return;
-    } catch {
-      /* restarting */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /**

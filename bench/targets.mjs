@@ -108,7 +108,7 @@ function logSink() {
  * @param {Record<string, any>} o.bindings
  * @param {Record<string, any>} [o.durableObjects]
  * @param {string | null} [o.persistDir]  Durable Object storage directory; null = in memory
- * @returns {Promise<{ url: string, pid: number, pids: () => number[], restarts: () => number, events: { at: string, message: string }[], startMs: number, logs: ReturnType<typeof logSink>, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, pid: number, pids: () => number[], restarts: () => number, events: { at: string, message: string }[], startMs: number, logs: ReturnType<typeof logSink>, mf: any, stop: () => Promise<void> }>}
  */
 export async function startWorker(o) {
   const { Miniflare, convertV4MiniflareOptions, Log, LogLevel } = await import("miniflare");
@@ -177,7 +177,7 @@ export async function startWorker(o) {
     }
     return found;
   };
-  return { url: ready.origin, pid: fresh[0], pids, restarts: () => restarts, events, startMs, logs, stop };
+  return { url: ready.origin, pid: fresh[0], pids, restarts: () => restarts, events, startMs, logs, mf, stop };
 }
 
 /**
