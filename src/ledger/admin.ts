@@ -15,7 +15,7 @@ import {
 } from "../budget/tenant-config";
 import { migrate } from "./schema";
 import type { Ledger } from "./state";
-import type { TenantRow } from "./store";
+import type { TenantRow } from "./storage";
 
 /** The tenant (cached), or null when the object holds none. */
 export function tenant(l: Ledger): TenantRow | null {

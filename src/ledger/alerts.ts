@@ -13,7 +13,9 @@ import { detectSpike, forecastExhaustion, hourOf, SPIKE_DEFAULTS } from "../aler
 import { alertBody, backoffMs, MAX_ATTEMPTS, signBody, type AlertFields, type AlertKind } from "../alerts/payload";
 import { webhookUrlProblem } from "../alerts/webhook-url";
 import { scopeKey } from "./scopes";
-import type { LedgerStore } from "./store";
+import type { DueDelivery, LedgerStore } from "./storage";
+
+export type { DueDelivery };
 
 /** Where alerts go: the tenant's webhook and the operator's. */
 export interface Destination {
@@ -104,78 +106,33 @@ export function queueThresholdAlerts(c: {
 
 /** Creates delivery rows for newly queued alerts, one per destination configured now. */
 export function planDeliveries(store: LedgerStore, destinations: readonly Destination[], now: number): void {
-  const pending = store.all<{ id: string }>(`SELECT id FROM alerts WHERE state = 'pending'`);
-  for (const { id } of pending) {
-    for (const d of destinations) {
-      store.run(
-        `INSERT INTO deliveries (alert_id, dest, url, state, attempts, next_attempt_at) VALUES (?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING`,
-        id,
-        d.dest,
-        d.url,
-        now,
-      );
-    }
-    store.run(`UPDATE alerts SET state = ? WHERE id = ?`, destinations.length > 0 ? "queued" : "no_destination", id);
+  for (const id of store.pendingAlertIds()) {
+    for (const d of destinations) store.addDelivery(id, d.dest, d.url, now);
+    store.setAlertState(id, destinations.length > 0 ? "queued" : "no_destination");
   }
-}
-
-/** A delivery due now. */
-export interface DueDelivery {
-  alertId: string;
-  dest: "tenant" | "operator";
-  url: string;
-  attempts: number;
-  payload: string;
 }
 
 /** Deliveries whose next attempt is due. */
 export function dueDeliveries(store: LedgerStore, now: number, limit = 25): DueDelivery[] {
-  return store.all<DueDelivery>(
-    `SELECT d.alert_id AS alertId, d.dest AS dest, d.url AS url, d.attempts AS attempts, a.payload AS payload
-     FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-     WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`,
-    now,
-    limit,
-  );
+  return store.dueDeliveries(now, limit);
 }
 
 /** When the next delivery attempt is due, if any. */
 export function nextDeliveryAt(store: LedgerStore): number | null {
-  return store.all<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE state = 'pending'`)[0]?.t ?? null;
+  return store.nextDeliveryAt();
 }
 
 /** Records an attempt's outcome and rolls the alert's state up from its deliveries. */
 export function recordAttempt(store: LedgerStore, d: DueDelivery, outcome: { ok: boolean; error?: string }, now: number): void {
   const attempts = d.attempts + 1;
-  if (outcome.ok) {
-    store.run(
-      `UPDATE deliveries SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE alert_id = ? AND dest = ?`,
-      attempts,
-      now,
-      d.alertId,
-      d.dest,
-    );
-  } else {
+  if (outcome.ok) store.markDelivered(d.alertId, d.dest, attempts, now);
+  else {
     const failed = attempts >= MAX_ATTEMPTS;
-    store.run(
-      `UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE alert_id = ? AND dest = ?`,
-      failed ? "failed" : "pending",
-      attempts,
-      failed ? null : now + backoffMs(attempts),
-      (outcome.error ?? "failed").slice(0, 300),
-      d.alertId,
-      d.dest,
-    );
+    store.markFailed(d.alertId, d.dest, attempts, failed ? null : now + backoffMs(attempts), (outcome.error ?? "failed").slice(0, 300));
   }
-  const states = store.all<{ state: string }>(`SELECT state FROM deliveries WHERE alert_id = ?`, d.alertId).map((r) => r.state);
+  const states = store.deliveries(d.alertId).map((r) => r.state);
   const rolled = states.every((s) => s === "delivered") ? "delivered" : states.some((s) => s === "pending") ? "queued" : "failed";
-  store.run(
-    `UPDATE alerts SET state = ?, attempts = attempts + 1, last_error = ?, delivered_at = ? WHERE id = ?`,
-    rolled,
-    outcome.error ?? null,
-    rolled === "delivered" ? now : null,
-    d.alertId,
-  );
+  store.rollUpAlert(d.alertId, rolled, outcome.error ?? null, rolled === "delivered" ? now : null);
 }
 
 /** POSTs one delivery; never throws (a failure is an outcome). */

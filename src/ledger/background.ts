@@ -8,7 +8,7 @@
  * until the job ends, then settles from its final usage. A job that never
  * ends is settled at the ceiling (the whole reservation) at its deadline.
  *
- * The SQL of the `background_jobs` table lives here and nowhere else.
+ * The `background_jobs` table is `storage/background.ts`.
  */
 import { loadConfig, type Config } from "../config";
 import type { Usage } from "../pricing/cost";
@@ -18,7 +18,7 @@ import type { Provider } from "../proxy/providers/types";
 import { scheduleAlarm } from "./alarm";
 import { settle } from "./settle";
 import type { Ledger } from "./state";
-import type { Sql } from "./storage/sql";
+import type { BackgroundJob, BackgroundStore } from "./storage/background";
 import type { SettleRequest, SettleResult } from "./types";
 
 /**
@@ -44,8 +44,6 @@ const PENDING = new Set(["queued", "in_progress"]);
 export function stillRunning(status: string | null): boolean {
   return status !== null && PENDING.has(status);
 }
-/** Jobs polled per alarm pass; the rest wait for the next one, due at once. */
-const POLL_BATCH = 20;
 
 /** What the proxy sends to hand a background job to the object (RPC `trackBackground`). */
 export interface TrackBackgroundRequest {
@@ -58,65 +56,6 @@ export interface TrackBackgroundRequest {
   conversationId?: string | null;
   /** Billing headers the call was sent with (lower case), sent again when polling. */
   headers?: Record<string, string>;
-}
-
-/** A job row as stored. */
-export interface BackgroundJob {
-  reservation_id: string;
-  response_id: string;
-  provider: string;
-  started_at: number;
-  next_poll_at: number;
-  attempts: number;
-  deadline_at: number;
-  conversation_id: string | null;
-  /** JSON of {@link TrackBackgroundRequest.headers}, or null. */
-  headers: string | null;
-}
-
-/** The tenant's background jobs. Synchronous: it runs inside the ledger's transactions. */
-export class BackgroundStore {
-  constructor(private readonly sql: Sql) {}
-
-  insert(job: BackgroundJob): void {
-    this.sql.run(
-      `INSERT INTO background_jobs (reservation_id, response_id, provider, started_at, next_poll_at, attempts, deadline_at, conversation_id, headers)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id) DO NOTHING`,
-      job.reservation_id,
-      job.response_id,
-      job.provider,
-      job.started_at,
-      job.next_poll_at,
-      job.attempts,
-      job.deadline_at,
-      job.conversation_id,
-      job.headers,
-    );
-  }
-
-  /** Jobs whose poll (or deadline) is due, soonest first. */
-  due(now: number, limit = POLL_BATCH): BackgroundJob[] {
-    return this.sql.all<BackgroundJob>(
-      `SELECT * FROM background_jobs WHERE next_poll_at <= ? OR deadline_at <= ? ORDER BY next_poll_at LIMIT ?`,
-      now,
-      now,
-      limit,
-    );
-  }
-
-  reschedule(reservationId: string, nextPollAt: number, attempts: number): void {
-    this.sql.run(`UPDATE background_jobs SET next_poll_at = ?, attempts = ? WHERE reservation_id = ?`, nextPollAt, attempts, reservationId);
-  }
-
-  remove(reservationId: string): void {
-    this.sql.run(`DELETE FROM background_jobs WHERE reservation_id = ?`, reservationId);
-  }
-
-  /** When the alarm must next wake for a job, or null. */
-  nextPollAt(): number | null {
-    const r = this.sql.first<{ t: number | null }>(`SELECT MIN(MIN(next_poll_at, deadline_at)) AS t FROM background_jobs`);
-    return typeof r?.t === "number" ? r.t : null;
-  }
 }
 
 /** Delay before the poll after `attempts` polls. */

@@ -8,7 +8,7 @@ import { tenant } from "./admin";
 import type { Denied } from "./denials";
 import type { Attribution } from "./reserve-tx";
 import type { Ledger } from "./state";
-import type { KeyRow } from "./store";
+import type { KeyRow } from "./storage";
 import type { KeyInfo, Principal } from "./types";
 
 /** More failed authentications than this per tenant object and minute are refused with a 429. */

@@ -5,7 +5,7 @@
  */
 import { featureLimits, toUsd, userLimits, type ResolvedLimits } from "../budget/limits";
 import type { TenantConfig } from "../budget/tenant-config";
-import type { LedgerStore } from "./store";
+import type { LedgerStore } from "./storage";
 
 /** Query of a usage report. */
 export interface UsageQuery {

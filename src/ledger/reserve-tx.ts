@@ -16,7 +16,7 @@ import { unknownContextMessage, type ContextLookup } from "./contexts";
 import { modelNotPriced, requestCostLimit, unboundedInput, undeclaredFeature, unpricedUnit, type Denied } from "./denials";
 import { priceCall } from "./reserve-price";
 import { formatUsd, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
-import type { LedgerStore } from "./store";
+import type { LedgerStore } from "./storage";
 import type { ContextRef, ReserveRequest, ReserveResult } from "./types";
 
 /** Who a call is attributed to. */

@@ -16,7 +16,7 @@ import { expectedOutput } from "./output";
 import { reserveTx, type Attribution, type ReserveTxResult } from "./reserve-tx";
 import { afterAlerts } from "./scheduler";
 import type { Ledger } from "./state";
-import type { TenantRow } from "./store";
+import type { TenantRow } from "./storage";
 import type { ReserveRequest, ReserveResult } from "./types";
 
 /** Reservations outlive the upstream timeouts (2 min, 10 min for streams) by a minute. */

@@ -7,7 +7,7 @@ import { featureLimits, tenantLimits, toMicros, userFeatureLimits, userLimits, t
 import type { FeatureConfig, TenantConfig, UserConfig } from "../budget/tenant-config";
 import type { ScopeKind, ScopeRef, ScopeWindow } from "../budget/types";
 import type { WindowInfo, WindowKind } from "../budget/windows";
-import type { CounterRow } from "./store";
+import type { CounterRow } from "./storage";
 
 /** Storage key of a scope's counters. */
 export function scopeKey(s: ScopeRef): string {

@@ -9,7 +9,7 @@ import { usageCost, type Rates } from "../pricing/cost";
 import { anomalyCheckSoon } from "./alarm";
 import { learnOutput } from "./output";
 import type { Ledger } from "./state";
-import type { LedgerStore, ReservationRow } from "./store";
+import type { LedgerStore, ReservationRow } from "./storage";
 import type { SettleRequest, SettleResult } from "./types";
 
 const UNKNOWN: SettleResult = { applied: false, cost: 0, state: "unknown" };
@@ -63,24 +63,22 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
   store.closeReservation(r.id, "settled", cost, now);
   store.bumpHour(hourOf(now), cost);
   const { day, month } = windowKeysOf(r);
-  store.run(
-    `INSERT INTO requests (id, ts, day, month, user_id, feature, model, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, outcome, output_sample)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    r.id,
-    now,
+  store.recordRequest({
+    id: r.id,
+    ts: now,
     day,
     month,
-    r.user_id,
-    r.feature,
-    r.model,
-    req.usage.inputTokens,
-    req.usage.cachedInputTokens,
-    req.usage.cacheWriteTokens,
-    req.usage.outputTokens,
+    userId: r.user_id,
+    feature: r.feature,
+    model: r.model,
+    inputTokens: req.usage.inputTokens,
+    cachedTokens: req.usage.cachedInputTokens,
+    cacheWriteTokens: req.usage.cacheWriteTokens,
+    outputTokens: req.usage.outputTokens,
     cost,
-    req.outcome,
-    outputSample(r, req),
-  );
+    outcome: req.outcome,
+    outputSample: outputSample(r, req),
+  });
   return cost;
 }
 

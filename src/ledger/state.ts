@@ -10,11 +10,11 @@
  */
 import type { FeatureConfig, UserConfig } from "../budget/tenant-config";
 import type { Env } from "../env";
-import type { BackgroundStore } from "./background";
-import type { ContextStore } from "./contexts";
 import type { GlobalLeaseHolder } from "./global-lease";
+import type { BackgroundStore } from "./storage/background";
+import type { ContextStore } from "./storage/contexts";
+import type { KeyRow, LedgerStore, TenantRow } from "./storage";
 import type { Sql } from "./storage/sql";
-import type { KeyRow, LedgerStore, TenantRow } from "./store";
 
 /** Entries of user and feature settings kept in memory. */
 const CACHE_LIMIT = 10_000;

@@ -15,8 +15,6 @@ import type { Env } from "../env";
 import * as admin from "./admin";
 import { trackBackground, type TrackBackgroundRequest } from "./background";
 import type { CloseResult } from "./close";
-import { BackgroundStore } from "./background";
-import { ContextStore } from "./contexts";
 import * as keys from "./keys";
 import type { UsageQuery, UsageReport, reviewReport } from "./reports";
 import { reserve, revokeGlobalLease } from "./reserve";
@@ -24,8 +22,10 @@ import { closeWindows, tick, type TickResult } from "./scheduler";
 import { hasSchema, migrate } from "./schema";
 import { release, settle } from "./settle";
 import { LedgerState, type Ledger } from "./state";
+import { LedgerStore } from "./storage";
+import { BackgroundStore } from "./storage/background";
+import { ContextStore } from "./storage/contexts";
 import { Sql } from "./storage/sql";
-import { LedgerStore } from "./store";
 import type {
   AlertInfo,
   AuditEntry,

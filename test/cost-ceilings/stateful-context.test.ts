@@ -9,7 +9,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CONTEXT_RETENTION_MS, ContextStore } from "../../src/ledger/contexts";
+import { CONTEXT_RETENTION_MS, ContextStore } from "../../src/ledger/storage/contexts";
 import { Sql } from "../../src/ledger/storage/sql";
 import type { TenantLedger } from "../../src/ledger/tenant-ledger";
 import { call, eventually } from "../helpers/guard";

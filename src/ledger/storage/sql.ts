@@ -15,7 +15,7 @@ export class Sql {
 
   constructor(private readonly storage: SqlStorage) {}
 
-  /** Rows written since the object started (inserts, updates and deletes, indexes excluded). */
+  /** Rows written since the object started (inserts, updates and deletes, each index entry counted, as billed). */
   get rowsWritten(): number {
     return this.written;
   }
