@@ -260,8 +260,10 @@ describe("window close", () => {
     const old = Date.now() - 91 * 86_400_000;
     await sql(
       t,
-      `INSERT INTO requests (id, ts, day, month, user_id, feature, model, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, outcome) VALUES ('old', ?, 'day:x', 'month:x', 'u', 'f', 'm', 1, 0, 0, 1, 1, 'ok')`,
-      old,
+      `INSERT INTO rollups (hour, day, month, user_id, feature, model, requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost)
+       VALUES (?, 'day:x', 'month:x', 'old', 'f', 'm', 1, 1, 0, 0, 1, 1), (?, 'day:x', 'month:x', 'recent', 'f', 'm', 1, 1, 0, 0, 1, 1)`,
+      old - (old % 3_600_000),
+      Date.now() - 89 * 86_400_000,
     );
     await sql(
       t,
@@ -269,7 +271,7 @@ describe("window close", () => {
       windowsAt(Date.now() - 40 * 86_400_000).monthly.key,
     );
     await runCron("0 0 * * *");
-    expect(await sql(t, `SELECT id FROM requests WHERE id = 'old'`)).toEqual([]);
+    expect(await sql(t, `SELECT user_id FROM rollups`)).toEqual([{ user_id: "recent" }]);
     expect((await sql<{ win: string }>(t, `SELECT win FROM history WHERE scope = 'tenant'`)).map((r) => r.win)).toEqual([
       windowsAt(Date.now() - 40 * 86_400_000).monthly.key,
     ]);

@@ -2,7 +2,8 @@
  * The learned output estimate (DESIGN "Cost ceilings": output ceilings): an
  * uncapped call is reserved, and forwarded with a cap, at the 95th percentile
  * of recent guard-capped completions of its model. Samples live in memory
- * (`LedgerState.outputSamples`) and are re-read from storage on a miss.
+ * (`LedgerState.outputSamples`), are written to the model's `output_samples`
+ * row when a settle teaches them, and are re-read from it on a miss.
  */
 import type { Ledger } from "./state";
 
@@ -17,17 +18,23 @@ export const OUTPUT_SAMPLES = 200;
 function samples(l: Ledger, model: string): number[] {
   let s = l.state.outputSamples.get(model);
   if (!s) {
-    s = l.store.recentOutputTokens(model, OUTPUT_SAMPLES);
+    s = l.store.outputSamples(model).slice(0, OUTPUT_SAMPLES);
     l.state.outputSamples.set(model, s);
   }
   return s;
 }
 
-/** Adds a settled call's per-choice completion to the model's samples (in memory; storage has it from the settle). */
-export function learnOutput(l: Ledger, model: string, tokens: number): void {
+/**
+ * Adds settled calls' per-choice completions (oldest first) to the model's
+ * samples, in memory and in its storage row (one row written however many).
+ * Runs inside the settling transaction.
+ */
+export function learnOutput(l: Ledger, model: string, ...tokens: number[]): void {
+  if (tokens.length === 0) return;
   const s = samples(l, model);
-  s.unshift(tokens);
+  for (const t of tokens) s.unshift(t);
   if (s.length > OUTPUT_SAMPLES) s.length = OUTPUT_SAMPLES;
+  l.store.saveOutputSamples(model, s);
 }
 
 /**

@@ -5,6 +5,8 @@
  * too (IF NOT EXISTS), so a migration interrupted half-way can run again.
  */
 
+import { FOLD_REQUESTS, ROLLUPS_SCHEMA } from "./storage/rollups";
+
 /** Minimal view of the SQL API the migrator needs. */
 export interface SqlExec {
   exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, unknown>[] };
@@ -176,6 +178,15 @@ export const MIGRATIONS: readonly Step[][] = [
     addColumn("reservations", "choices", "INTEGER"),
     // The per-choice completion a settled call taught the learned estimate, or null when it taught nothing.
     addColumn("requests", "output_sample", "INTEGER"),
+  ],
+  // v6: per-request detail becomes hourly rollups (user × feature × model) and per-model output samples;
+  // the old `requests` table is folded into them and dropped (src/ledger/storage/rollups.ts).
+  [
+    ...ROLLUPS_SCHEMA,
+    (sql) => {
+      if (sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'`).toArray().length === 0) return;
+      for (const statement of FOLD_REQUESTS) sql.exec(statement);
+    },
   ],
 ];
 

@@ -63,9 +63,8 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
   store.closeReservation(r.id, "settled", cost, now);
   store.bumpHour(hourOf(now), cost);
   const { day, month } = windowKeysOf(r);
-  store.recordRequest({
-    id: r.id,
-    ts: now,
+  store.rollup({
+    at: now,
     day,
     month,
     userId: r.user_id,
@@ -76,8 +75,6 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
     cacheWriteTokens: req.usage.cacheWriteTokens,
     outputTokens: req.usage.outputTokens,
     cost,
-    outcome: req.outcome,
-    outputSample: outputSample(r, req),
   });
   return cost;
 }

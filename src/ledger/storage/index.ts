@@ -1,7 +1,7 @@
 /**
  * The TenantLedger's storage as the step modules use it: one object over the
  * table-group modules of this folder (tenant, counters, reservations,
- * records, usage), each built on the counted {@link Sql}. It only delegates:
+ * records, rollups), each built on the counted {@link Sql}. It only delegates:
  * every statement lives in its table group's module. Synchronous on purpose:
  * SQLite-backed Durable Object storage is synchronous, so a whole
  * read-check-write runs inside one `transactionSync` with no await in between.
@@ -11,11 +11,11 @@ import type { BoundedCache } from "../state";
 import { CounterStore, type CounterRow } from "./counters";
 import { RecordStore, type AlertRow, type AuditRow, type DeliveryRow, type DueDelivery } from "./records";
 import { ReservationStore, type ReservationRow } from "./reservations";
-import { UsageStore, type RequestDetail } from "./rollups";
+import { UsageStore, type RollupRecord } from "./rollups";
 import type { Sql } from "./sql";
 import { TenantStore, type KeyRow, type TenantRow } from "./tenant";
 
-export type { AlertRow, AuditRow, CounterRow, DeliveryRow, DueDelivery, KeyRow, RequestDetail, ReservationRow, TenantRow };
+export type { AlertRow, AuditRow, CounterRow, DeliveryRow, DueDelivery, KeyRow, ReservationRow, RollupRecord, TenantRow };
 
 type Counters = readonly (readonly [string, string])[];
 type Delta = { spent?: number; reserved?: number; requests?: number };
@@ -93,12 +93,13 @@ export class LedgerStore {
   auditLog = (limit: number, beforeId: number | null): AuditRow[] => this.rec.auditLog(limit, beforeId);
   pruneRecords = (detailCutoff: number, replayCutoff: number): number => this.rec.prune(detailCutoff, replayCutoff);
 
-  // ---- usage: hourly spend, per-request detail (storage/rollups.ts) ----
+  // ---- usage: hourly rollups, hourly spend, learned output samples (storage/rollups.ts) ----
+  rollup = (r: RollupRecord): void => this.u.rollup(r);
   bumpHour = (hour: number, spent: number): void => this.u.bumpHour(hour, spent);
   hours = (from: number): Map<number, number> => this.u.hours(from);
-  recordRequest = (d: RequestDetail): void => this.u.record(d);
   spendByModel = (period: "day" | "month", at: string): { model: string; spent: number; requests: number }[] =>
     this.u.spendByModel(period, at);
-  recentOutputTokens = (model: string, limit: number): number[] => this.u.recentOutputTokens(model, limit);
+  outputSamples = (model: string): number[] => this.u.outputSamples(model);
+  saveOutputSamples = (model: string, samples: readonly number[]): void => this.u.saveOutputSamples(model, samples);
   pruneUsage = (detailCutoff: number, hourlyCutoff: number): number => this.u.prune(detailCutoff, hourlyCutoff);
 }
