@@ -173,6 +173,12 @@ export class GlobalLeaseHolder {
     if (s.kind === "lease" && s.id === leaseId) s.available += amount;
   }
 
+  /** Whether `reservationId` is charged to the lease held now (so a refund to it lands there). */
+  chargedNow(reservationId: string): boolean {
+    const s = this.state;
+    return s.kind === "lease" && this.charged.get(reservationId) === s.id;
+  }
+
   /** True when the lease should be topped up in the background (less than half left). */
   low(): boolean {
     const s = this.state;

@@ -6,6 +6,7 @@
  */
 import { GLOBAL_NAME } from "../global/global-ledger";
 import { tenant } from "./admin";
+import { foldAlone, foldFlush } from "./allowances-flush";
 import { scheduleAlarm } from "./alarm";
 import { BACKGROUND_DEADLINE_MS, HOLD_MARGIN_MS } from "./background";
 import { contextTokens } from "./contexts";
@@ -61,7 +62,7 @@ export function admit(
 export async function reserve(l: Ledger, req: ReserveRequest): Promise<ReserveResult> {
   const now = Date.now();
   const admitted = admit(l, req, now);
-  if ("denied" in admitted) return admitted.denied;
+  if ("denied" in admitted) return foldAlone(l, req.allowanceFlush, now, admitted.denied);
   const { tenant: t, who } = admitted;
 
   const holder = globalHolder(l, t.tenantId);
@@ -73,8 +74,12 @@ export async function reserve(l: Ledger, req: ReserveRequest): Promise<ReserveRe
       ? RESERVATION_TTL_MS.stream
       : RESERVATION_TTL_MS.plain;
   let alertsQueued = false;
+  let fold = req.allowanceFlush;
   const attempt = (canGrowLease: boolean): ReserveTxResult =>
     l.ctx.storage.transactionSync(() => {
+      // The subject's own allowance batch lands and its hold shrinks first, in this transaction (once).
+      if (fold) alertsQueued = foldFlush(l, fold, now) || alertsQueued;
+      fold = undefined;
       // Checked inside the transaction: two concurrent retries cannot both pass it.
       const dup = req.idempotent ? duplicate(l, req) : null;
       if (dup) return dup;
@@ -106,20 +111,20 @@ export async function reserve(l: Ledger, req: ReserveRequest): Promise<ReserveRe
 
   const view = holder.view();
   if (view.kind === "blocked") {
-    return {
+    return foldAlone(l, fold, now, {
       status: "denied",
       httpStatus: 429,
       code: "global_blocked",
       message: "The operator has paused all LLM traffic through this guard.",
-    };
+    });
   }
   if (view.kind === "unavailable") {
-    return {
+    return foldAlone(l, fold, now, {
       status: "denied",
       httpStatus: 503,
       code: "global_ledger_unavailable",
       message: "The global budget could not be checked, so the call was not made. Retry shortly.",
-    };
+    });
   }
   let result = attempt(true);
   for (let tries = 0; result.status === "global_short" && tries < 3; tries++) {

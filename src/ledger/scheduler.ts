@@ -7,6 +7,7 @@
 import { loadConfig } from "../config";
 import { DIRECTORY_NAME } from "../directory/tenant-directory";
 import { tenant } from "./admin";
+import { expireAllowances, nextAllowanceExpiry } from "./allowances-flush";
 import { scheduleAlarm } from "./alarm";
 import { anomalyCheck, attemptDelivery, dueDeliveries, nextDeliveryAt, planDeliveries, recordAttempt, type Destination } from "./alerts";
 import { pollBackground } from "./background";
@@ -37,6 +38,8 @@ export async function tick(l: Ledger): Promise<TickResult> {
       l.state.lease?.refund(r.id, r.amount);
       expired += 1;
     }
+    // Allowances not renewed by expiry + grace count as fully spent (src/ledger/allowances-flush.ts).
+    expired += expireAllowances(l, now);
     if (t) closed = closeWindowsTx(l.store, now, t.config.timezone, retention(l));
     // Stored-context totals: 30 days and a row cap; the cap's scan runs hourly, not on every pass.
     if (now - l.state.contextsPrunedAt >= 3600_000) {
@@ -113,6 +116,7 @@ async function rearm(l: Ledger, now: number): Promise<void> {
   const t = tenant(l);
   const candidates = [
     l.store.nextExpiry(),
+    nextAllowanceExpiry(l),
     nextDeliveryAt(l.store),
     l.state.anomalyDueAt,
     l.state.lease?.returnAt() ?? null,

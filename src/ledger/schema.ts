@@ -5,6 +5,7 @@
  * too (IF NOT EXISTS), so a migration interrupted half-way can run again.
  */
 
+import { ALLOWANCES_SCHEMA } from "./storage/allowances";
 import { FOLD_REQUESTS, ROLLUPS_SCHEMA } from "./storage/rollups";
 
 /** Minimal view of the SQL API the migrator needs. */
@@ -188,6 +189,8 @@ export const MIGRATIONS: readonly Step[][] = [
       for (const statement of FOLD_REQUESTS) sql.exec(statement);
     },
   ],
+  // v7: edge allowances, one row per hold an isolate has (src/ledger/storage/allowances.ts). Later migrations go after this one.
+  [...ALLOWANCES_SCHEMA],
 ];
 
 /** The version this code expects. */

@@ -13,6 +13,9 @@ import type { Role } from "../auth/keys";
 import type { FeatureConfig, TenantConfig, TenantInput, UserConfig } from "../budget/tenant-config";
 import type { Env } from "../env";
 import * as admin from "./admin";
+import { acquireAllowance } from "./allowances";
+import { flushAllowance } from "./allowances-flush";
+import type { AcquireRequest, AcquireResult, FlushRequest, FlushResult } from "./allowances-types";
 import { trackBackground, type TrackBackgroundRequest } from "./background";
 import type { CloseResult } from "./close";
 import * as keys from "./keys";
@@ -100,6 +103,16 @@ export class TenantLedger extends DurableObject<Env> {
   /** The principal behind a key hash, for the admin API's role checks. */
   whoami(keyHash: string): Principal | "throttled" | null {
     return keys.whoami(this.rpc(), keyHash);
+  }
+
+  /** An allowance for a busy subject: a slice of every scope it falls under, and the snapshot to decide from. */
+  acquireAllowance(req: AcquireRequest): Promise<AcquireResult> {
+    return acquireAllowance(this.rpc(), req);
+  }
+
+  /** An allowance's batch of locally settled records; renews, shrinks or returns its hold. */
+  flushAllowance(req: FlushRequest): Promise<FlushResult> {
+    return flushAllowance(this.rpc(), req);
   }
 
   /** Hands a background response's open reservation to the alarm, which polls it to its end. */

@@ -6,6 +6,7 @@ import type { Role } from "../auth/keys";
 import type { ScopeKind } from "../budget/types";
 import type { WindowKind } from "../budget/windows";
 import type { Usage } from "../pricing/cost";
+import type { FlushRequest } from "./allowances-types";
 
 /** What the worker sends to reserve budget for one call. */
 export interface ReserveRequest {
@@ -51,6 +52,12 @@ export interface ReserveRequest {
   background?: boolean;
   /** SHA-256 of (key hash, user, feature, route, body): an Idempotency-Key reused with another one is a 422. */
   fingerprint?: string | null;
+  /**
+   * The subject's allowance batch, when it holds one but this request must reserve (DESIGN "Edge
+   * allowances"): applied and the hold shrunk to what is in flight, in the reserve's transaction, first,
+   * so the subject's own hold never blocks its own request.
+   */
+  allowanceFlush?: FlushRequest;
 }
 
 /** A piece of provider-side stored state a request reuses. */
