@@ -40,7 +40,8 @@ export function flushNow(subject: Subject, held: HeldAllowance, port: EdgePort):
 async function sendOnce(subject: Subject, held: HeldAllowance, port: EdgePort): Promise<void> {
   const now = port.now();
   const wanted = port.mode === "on" ? held.inflightCount > 0 : subject.busy(now) || held.inflightCount > 0;
-  const renew = held.usable && wanted && now < held.snap.expiresAt;
+  // Past expiry a renewal is still worth asking for: the object keeps the row open for the grace period.
+  const renew = held.usable && wanted;
   // Not renewed: stop deciding from it at once, so no request spends a hold being given back.
   if (!renew) subject.retire(held);
   if (!renew && held.drained()) {

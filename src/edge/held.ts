@@ -76,10 +76,16 @@ export class HeldAllowance {
     if (record) this.queued.push(record);
   }
 
-  /** Records are due back: a full batch, or the oldest is a second old. */
+  /**
+   * A flush is due now: a full batch, the oldest record a second old, or (while
+   * it decides) less than half the hold left, so the renewal resizes it to the
+   * subject's pace before it runs out and requests fall back to the object.
+   */
   due(now: number): boolean {
     const first = this.queued[0];
-    return this.queued.length >= MAX_BATCH || (first !== undefined && now - first.at >= MAX_RECORD_AGE_MS);
+    if (this.queued.length >= MAX_BATCH || (first !== undefined && now - first.at >= MAX_RECORD_AGE_MS)) return true;
+    const u = this.usage();
+    return this.usable && this.flushing === null && u.inflight + u.pending > this.snap.hold / 2;
   }
 
   /** When the next flush is due even if nothing else happens: the oldest record's age limit, or half the lifetime. */

@@ -43,6 +43,11 @@ export interface LocalAllow {
 export interface TakeNormal {
   kind: "normal";
   reason: string;
+  /**
+   * For `hold_exhausted`: whether the object, which counts this allowance's unused hold as reserved,
+   * could still fit the call. Then nothing needs folding; else the hold must shrink first.
+   */
+  fitsBesideHold?: boolean;
 }
 
 /**
@@ -106,7 +111,12 @@ export function decideLocally(snap: AllowanceSnapshot, use: LocalUsage, req: Res
   const target = requested !== null ? hardCap : Math.min(expected * choices, hardCap);
   if (d.clamped || d.outputTokens !== target) return normal("clamp");
   // The hold is what this isolate may commit: past it, the object decides (with the pending flush folded in).
-  if (d.amount > snap.hold - use.inflight - use.pending) return normal("hold_exhausted");
+  const unused = Math.max(0, snap.hold - use.inflight - use.pending);
+  if (d.amount > unused) {
+    let room = Number.POSITIVE_INFINITY;
+    for (const w of windows) if (w.limit !== null) room = Math.min(room, w.limit - w.spent - w.reserved - unused);
+    return { kind: "normal", reason: "hold_exhausted", fitsBesideHold: room >= d.amount };
+  }
   const chosen = d.degradedFrom && degradedCall ? degradedCall : primary;
   // Sanity: the amount is the chosen model's full ceiling (no clamp slipped through).
   if (d.amount !== chosen.inputCost + tokensCost(target, chosen.outputRate)) return normal("clamp");

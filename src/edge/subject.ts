@@ -10,7 +10,7 @@ import { HeldAllowance } from "./held";
 export const BUSY_REQUESTS = 4;
 export const BUSY_WINDOW_MS = 1000;
 /** The hold covers this much of the subject's recent spend rate. */
-const RATE_WINDOW_MS = 2000;
+const RATE_WINDOW_MS = 1000;
 /** After a refusal (near a limit, frozen…), ask again no sooner than this. */
 export const REFUSAL_BACKOFF_MS = 1000;
 
@@ -45,18 +45,30 @@ export class Subject {
     while ((this.spend[0]?.at ?? now) <= now - RATE_WINDOW_MS) this.spend.shift();
   }
 
-  /** Recent spend, micro-USD per second. */
+  /**
+   * Recent spend, micro-USD per second, over the span actually observed (at least 100 ms): a subject
+   * that just became busy gets a hold for its real pace at once, not one that doubles every renewal.
+   */
   ratePerSec(now: number): number {
     let total = 0;
-    for (const s of this.spend) if (s.at > now - RATE_WINDOW_MS) total += s.amount;
-    return Math.ceil(total / (RATE_WINDOW_MS / 1000));
+    let first = now;
+    for (const s of this.spend) {
+      if (s.at <= now - RATE_WINDOW_MS) continue;
+      total += s.amount;
+      first = Math.min(first, s.at);
+    }
+    return Math.ceil((total * 1000) / Math.max(100, now - first));
   }
 
-  /** The allowance to decide from at `now`, if one is usable. */
+  /**
+   * The allowance to decide from at `now`, if one is usable. Past its expiry
+   * it decides nothing but stays current: its renewal (due at once) may still
+   * bring it back, and no second allowance is asked for meanwhile.
+   */
   usable(now: number): HeldAllowance | null {
     const c = this.current;
     if (c && c.canDecide(now)) return c;
-    if (c) this.retire(c);
+    if (c && !c.usable) this.retire(c);
     return null;
   }
 
@@ -90,21 +102,28 @@ export class Subject {
   }
 
   /** Asks the object for an allowance; one call at a time per subject. */
-  acquire(send: (r: AcquireRequest) => Promise<AcquireResult>, req: AcquireRequest, now: () => number): Promise<HeldAllowance | null> {
+  acquire(
+    send: (r: AcquireRequest) => Promise<AcquireResult>,
+    req: AcquireRequest,
+    now: () => number,
+    backoffMs = REFUSAL_BACKOFF_MS,
+  ): Promise<HeldAllowance | null> {
     if (this.acquiring) return this.acquiring;
     const started = now();
-    this.acquiring = send(req)
+    // Through a promise: a ledger that cannot even be asked (a throwing stub) is a refusal, not a 500.
+    this.acquiring = Promise.resolve()
+      .then(() => send(req))
       .then((res) => {
         if ("none" in res) {
-          this.refusedUntil = started + REFUSAL_BACKOFF_MS;
+          this.refusedUntil = started + backoffMs;
           return null;
         }
         const held = new HeldAllowance(res.grant, now());
         this.current = held;
         return held;
       })
-      .catch(() => {
-        this.refusedUntil = started + REFUSAL_BACKOFF_MS;
+      .catch((e: unknown) => {
+        this.refusedUntil = started + backoffMs;
         return null;
       })
       .finally(() => {

@@ -11,6 +11,7 @@ import { ApiError } from "../errors";
 import { stillRunning } from "../ledger/background";
 import type { Replay, SettleRequest } from "../ledger/types";
 import type { TenantLedger } from "../ledger/tenant-ledger";
+import type { LocalTicket } from "../edge/edge-path";
 import type { Usage } from "../pricing/cost";
 import { serverTiming } from "./budget-headers";
 import { DIALECT_USAGE, type ModelRoute } from "./providers/registry";
@@ -34,8 +35,11 @@ export interface ForwardOptions {
   stream: boolean;
   /** Whether a call without usage is counted exactly or settled at the ceiling (`unknown-usage.ts`). */
   measure: Measure;
-  /** Null when forwarding unmetered (FAIL_OPEN with the ledger down). */
-  ledger: { stub: DurableObjectStub<TenantLedger>; reservationId: string; idempotent: boolean } | null;
+  /**
+   * Null when forwarding unmetered (FAIL_OPEN with the ledger down). With `local`, the call was decided
+   * from the subject's allowance: it settles (or releases) in the isolate, no settle RPC.
+   */
+  ledger: { stub: DurableObjectStub<TenantLedger>; reservationId: string; idempotent: boolean; local?: LocalTicket | null } | null;
   /** Billing-changing client headers the tenant allows through (`ReserveResult.forwardHeaders`); none when unmetered. */
   forwardHeaders: readonly string[];
   headers: Headers;
@@ -59,6 +63,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
       settlement: outcome,
     });
     if (!ledger) return Promise.resolve(log.emit());
+    if (ledger.local) return Promise.resolve(log.emit({ settledUsd: ledger.local.settle(usage, outcome) / 1_000_000 }));
     return ledger.stub
       .settle({ reservationId: ledger.reservationId, usage, outcome, replay, responseId: ref?.id, conversationId })
       .then((r) => log.emit({ settledUsd: r.cost / 1_000_000 }))
@@ -70,6 +75,10 @@ export async function forward(o: ForwardOptions): Promise<Response> {
   const release = (why: string) => {
     log.set({ settlement: why });
     if (!ledger) return log.emit();
+    if (ledger.local) {
+      ledger.local.release();
+      return log.emit();
+    }
     c.executionCtx.waitUntil(
       ledger.stub
         .release(ledger.reservationId)

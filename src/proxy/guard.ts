@@ -19,6 +19,9 @@ import { RequestLog } from "./request-log";
 import type { RouteSpec } from "./routes/spec";
 import { syntheticAnswer } from "./synthetic";
 import { measureOf, type CallBounds } from "./unknown-usage";
+import { edgePort, localResult } from "../edge/wiring";
+import { edgeDecide } from "../edge/edge-path";
+import { subjectKey } from "../edge/registry";
 import { AUTH_FIRST_ABOVE_CHARS, forgetVerified, markVerified, recentlyVerified } from "./verified-keys";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -167,13 +170,31 @@ export function llmHandler(spec: RouteSpec) {
         ledgerMs += performance.now() - t;
       }
     };
-    let res = await reserve(request);
-    if (res?.status === "recount") {
-      // Only near a limit: the exact tokenizer decides instead of the conservative bound.
-      res = await reserve({ ...request, inputTokens: inputBound(await exactInputTokens(pieces, target.encoding)), inputExact: true });
+    // A busy subject's allowance decides here, with no RPC (DESIGN "Edge allowances"); else the object does.
+    const edge = config.ALLOWANCES === "off" ? null : await edgeDecide(subjectKey(tenantId, keyHash, userId, bodyUserId, feature), request, edgePort(c, stub, keyHash, config.ALLOWANCES));
+    const local = edge && "local" in edge ? edge.local : null;
+    let res: ReserveResult | null;
+    if (local) res = localResult(local, request.requestId);
+    else {
+      const normal = edge && "normal" in edge ? edge.normal : null;
+      if (normal?.fold) request.allowanceFlush = normal.fold.flush;
+      try {
+        res = await reserve(request);
+        // Null: the ledger was not reached (FAIL_OPEN), so the batch did not land either.
+        normal?.fold?.done(res !== null);
+      } catch (err) {
+        normal?.fold?.done(false);
+        throw err;
+      }
+      if (res?.status === "recount") {
+        // Only near a limit: the exact tokenizer decides instead of the conservative bound (the batch already landed).
+        const exact = inputBound(await exactInputTokens(pieces, target.encoding));
+        res = await reserve({ ...request, inputTokens: exact, inputExact: true, allowanceFlush: undefined });
+      }
+      if (res?.status === "allowed") normal?.reserved(res.amount);
+      if (res?.status === "denied" && AUTH_DENIALS.has(res.code)) forgetVerified(keyHash);
+      else if (res !== null) markVerified(keyHash, Date.now());
     }
-    if (res?.status === "denied" && AUTH_DENIALS.has(res.code)) forgetVerified(keyHash);
-    else if (res !== null) markVerified(keyHash, Date.now());
     const now = Date.now();
 
     if (res === null) {
@@ -267,7 +288,7 @@ export function llmHandler(spec: RouteSpec) {
       body: outgoing,
       stream,
       measure: measureOf(actual, outgoing, bounds),
-      ledger: { stub, reservationId: res.reservationId, idempotent: request.idempotent },
+      ledger: { stub, reservationId: res.reservationId, idempotent: request.idempotent, local },
       forwardHeaders: (res.forwardHeaders ?? []).map((h) => h.toLowerCase()),
       headers,
       started,
