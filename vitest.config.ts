@@ -6,30 +6,53 @@ import { defineConfig } from "vitest/config";
  * Bindings below replace `.dev.vars` (absent on a clean clone) so tests are
  * hermetic; the outbound service refuses any request a test did not mock, so
  * nothing here can reach the internet.
+ *
+ * Three projects, one per edge-allowance mode (DESIGN "Edge allowances"):
+ * - `off`: every suite, every request reserved in the tenant object (today's exact assertions);
+ * - `allowances`: test/allowances/, in the deployed default `auto` (busy subjects decide at the edge);
+ * - `on`: the behaviour suites again with allowances forced on (a subject acquires on its first
+ *   request, flushes after every settle), proving both paths give the same answers.
  */
-export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ENVIRONMENT: "test",
-          ADMIN_TOKEN: "test-admin-token",
-          MOCK_PROVIDER: "on",
-          OPENAI_API_KEY: "sk-test-openai-secret",
-          ANTHROPIC_API_KEY: "sk-ant-test-secret",
-          // An OpenAI-compatible provider configured by name, addressed as `compat/<model>`.
-          PROVIDERS: JSON.stringify([{ name: "compat", baseUrl: "https://compat.example/v1", keySecret: "COMPAT_API_KEY" }]),
-          COMPAT_API_KEY: "sk-compat-secret",
-        },
-        outboundService: (request: Request) =>
-          new Response(`unmocked outbound request: ${request.method} ${new URL(request.url).origin}`, { status: 599 }),
+function worker(mode: "off" | "auto" | "on") {
+  return cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        ENVIRONMENT: "test",
+        ADMIN_TOKEN: "test-admin-token",
+        MOCK_PROVIDER: "on",
+        OPENAI_API_KEY: "sk-test-openai-secret",
+        ANTHROPIC_API_KEY: "sk-ant-test-secret",
+        // An OpenAI-compatible provider configured by name, addressed as `compat/<model>`.
+        PROVIDERS: JSON.stringify([{ name: "compat", baseUrl: "https://compat.example/v1", keySecret: "COMPAT_API_KEY" }]),
+        COMPAT_API_KEY: "sk-compat-secret",
+        ALLOWANCES: mode,
       },
-    }),
-  ],
+      outboundService: (request: Request) =>
+        new Response(`unmocked outbound request: ${request.method} ${new URL(request.url).origin}`, { status: 599 }),
+    },
+  });
+}
+
+const timeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
+
+/** The behaviour suites that must pass through both paths. */
+export const BOTH_PATHS = [
+  "test/hierarchy.test.ts",
+  "test/global.test.ts",
+  "test/faults/**/*.test.ts",
+  "test/idempotency/**/*.test.ts",
+  "test/input-validation/**/*.test.ts",
+  "test/secrets-and-logs/**/*.test.ts",
+  "test/isolation-and-auth/**/*.test.ts",
+];
+
+export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    projects: [
+      { plugins: [worker("off")], test: { name: "off", include: ["test/**/*.test.ts"], exclude: ["test/allowances/**"], ...timeouts } },
+      { plugins: [worker("auto")], test: { name: "allowances", include: ["test/allowances/**/*.test.ts"], ...timeouts } },
+      { plugins: [worker("on")], test: { name: "on", include: BOTH_PATHS, ...timeouts } },
+    ],
   },
 });

@@ -1,12 +1,27 @@
 /** Trust suite: faults on the traffic path. Each test names the protection it proves; removing it makes the test fail. */
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/auth/keys";
 import type { TenantLedger } from "../../src/ledger/tenant-ledger";
 import { call, chat, eventually, mockUpstream, reserveRequest } from "../helpers/guard";
 import { today, ledger, hello, ZERO, setup, withEnv, post, upstreamSlot, restoreAfterEach } from "../helpers/traffic";
 
 restoreAfterEach();
+
+/** The request log lines of the current test (project "on" reads what was held and charged from them). */
+const logged: string[] = [];
+beforeEach(() => {
+  logged.length = 0;
+  const log = console.log.bind(console);
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => {
+    logged.push(a.map(String).join(" "));
+    log(...a);
+  });
+});
+function requestLines(): Record<string, unknown>[] {
+  return logged.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request");
+}
 
 /** The tenant's only reservation: what was reserved, what it settled at, and how. */
 async function onlyReservation(t: string): Promise<{ amount: number; cost: number; state: string }> {
@@ -20,6 +35,17 @@ async function onlyReservation(t: string): Promise<{ amount: number; cost: numbe
 /** Waits until the tenant's one call is settled at exactly what it reserved (the ceiling). */
 async function settledAtCeiling(t: string): Promise<void> {
   await eventually(async () => {
+    if (env.ALLOWANCES === "on") {
+      // Decided from an allowance (project "on"): no reservation row. The request log says what was held
+      // (estimateUsd) and what was charged (settledUsd), and the counter holds exactly that.
+      const line = requestLines().find((l) => l.settlement === "ceiling");
+      expect(line).toBeDefined();
+      const cost = Math.round(Number(line?.settledUsd) * 1_000_000);
+      expect(cost).toBeGreaterThan(0);
+      expect(line?.settledUsd).toBe(line?.estimateUsd);
+      expect(await ledger(t).counter("tenant", today())).toEqual({ spent: cost, reserved: 0, requests: 1 });
+      return;
+    }
     const r = await onlyReservation(t);
     expect(r.state).toBe("settled");
     expect(r.amount).toBeGreaterThan(0);
