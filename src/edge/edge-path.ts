@@ -104,7 +104,7 @@ function fold(subject: Subject, held: HeldAllowance, port: EdgePort): NormalPath
     flush,
     done(ok) {
       if (!ok) {
-        held.failed(batch);
+        held.failed(batch, port.now());
         if (held.queued.length > 0) schedule(subject, held, port, true);
         return;
       }

@@ -73,7 +73,7 @@ async function send(subject: Subject, held: HeldAllowance, port: EdgePort, batch
     });
   } catch (err) {
     console.error(JSON.stringify({ level: "error", msg: "allowance flush failed", allowanceId: held.id, error: String(err) }));
-    held.failed(batch);
+    held.failed(batch, port.now());
     held.usable = false;
     return;
   }

@@ -38,6 +38,8 @@ export class HeldAllowance {
   flushing: Promise<void> | null = null;
   /** When the scheduled flush fires, if one is armed. */
   timerAt: number | null = null;
+  /** After a failed flush, no retry before this (the object may be overloaded). */
+  retryAt = 0;
   private lifeMs: number;
 
   constructor(
@@ -82,6 +84,7 @@ export class HeldAllowance {
    * subject's pace before it runs out and requests fall back to the object.
    */
   due(now: number): boolean {
+    if (now < this.retryAt) return false;
     const first = this.queued[0];
     if (this.queued.length >= MAX_BATCH || (first !== undefined && now - first.at >= MAX_RECORD_AGE_MS)) return true;
     const u = this.usage();
@@ -93,7 +96,7 @@ export class HeldAllowance {
     const first = this.queued[0];
     const byAge = first ? first.at + MAX_RECORD_AGE_MS : Number.POSITIVE_INFINITY;
     const renewAt = this.halfLifeAt();
-    return Math.max(now, Math.min(byAge, renewAt));
+    return Math.max(now, this.retryAt, Math.min(byAge, renewAt));
   }
 
   /** Past half its life a busy allowance renews, so it never lapses while in use. */
@@ -118,9 +121,10 @@ export class HeldAllowance {
   }
 
   /** The flush failed: the batch goes back to the queue (sent again, or settled late against the credit). */
-  failed(batch: AllowanceRecord[]): void {
+  failed(batch: AllowanceRecord[], now: number): void {
     for (const r of batch) this.sending -= r.cost;
     this.queued.unshift(...batch);
+    this.retryAt = now + MAX_RECORD_AGE_MS;
   }
 
   /** True when nothing is in flight and nothing is left to send: the allowance can be forgotten. */

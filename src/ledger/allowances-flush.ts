@@ -32,6 +32,8 @@ import type { TenantRow } from "./store";
 
 /** Rows expired per alarm pass at most. */
 const EXPIRE_BATCH = 500;
+/** Closed allowance rows are kept this long for late batches (a stream decided locally may end 10 minutes on). */
+const KEEP_CLOSED_MS = 24 * 3600_000;
 
 /** What the object knows about the subject when a batch arrives: who it is now, or why it may hold no more. */
 type Standing = { ok: true; t: TenantRow; who: Required<Attribution>; holder: GlobalLeaseHolder } | { ok: false; reason: string };
@@ -212,6 +214,7 @@ export function expireAllowances(l: Ledger, now: number): number {
     if (row.hold > 0) l.store.bumpAll(keys, { spent: row.hold, reserved: -row.hold });
     store.update({ ...row, hold: 0, credit: row.credit + row.hold, state: "expired" });
   }
+  store.prune(now - KEEP_CLOSED_MS);
   return lapsed.length;
 }
 

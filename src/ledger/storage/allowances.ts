@@ -88,7 +88,7 @@ export class AllowanceStore {
 
   /** Closed rows older than `before` go (their late records, if any, have long had their chance). */
   prune(before: number): void {
-    this.sql.run(`DELETE FROM allowances WHERE state != 'open' AND expires_at < ?`, before);
+    this.sql.run(`DELETE FROM allowances WHERE state != 'open' AND expires_at < ? AND created_at < ?`, before, before);
   }
 }
 
