@@ -77,6 +77,8 @@ export function localWindows(snap: AllowanceSnapshot, use: LocalUsage): ScopeWin
 export function decideLocally(snap: AllowanceSnapshot, use: LocalUsage, req: ReserveRequest, now: number): LocalAllow | TakeNormal {
   const normal = (reason: string): TakeNormal => ({ kind: "normal", reason });
   if (now >= snap.expiresAt) return normal("expired");
+  // Past midnight (or a month end) the snapshot's windows are the old ones: the object keys the new ones.
+  if (snap.windows.some((w) => now >= w.resetAt)) return normal("window_ended");
   const why = ineligible(req);
   if (why) return normal(why);
   const m = snap.models[req.model];

@@ -68,6 +68,7 @@ describe("local decision", () => {
     { name: "uncapped: the learned estimate is the forwarded cap", r: { requestedMaxTokens: null }, want: "local", amount: 250 + 2560 },
     { name: "past the soft limit: degraded locally", s: { windows: [win("tenant", 1_000_000, 850_000)] }, want: "local", model: "mock-small" },
     { name: "expired allowance", now: NOW + 1000, want: "expired" },
+    { name: "a window ended (midnight) since the snapshot", s: { expiresAt: NOW + 3600_000 + 1000 }, now: NOW + 3600_000, want: "window_ended" },
     { name: "hold exhausted by in-flight requests", use: { inflight: 999_000, pending: 0 }, want: "hold_exhausted" },
     { name: "hold exhausted by settled, unflushed spend", use: { inflight: 0, pending: 999_000 }, want: "hold_exhausted" },
     { name: "a window cannot fit the call: the object blocks", s: { windows: [win("user", 1000, 0)], models: { "mock-large": { price: large, degradeTo: null, expectedOutput: 256, modelMax: 16_384 } } }, want: "clamp" },
