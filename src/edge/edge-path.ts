@@ -110,6 +110,7 @@ function fold(subject: Subject, held: HeldAllowance, port: EdgePort): NormalPath
       }
       held.acked(batch, null, port.now());
       held.snap = { ...held.snap, hold: inflight };
+      held.excess = false;
       if (held.drained()) subject.forget(held);
     },
   };

@@ -45,12 +45,12 @@ async function sendOnce(subject: Subject, held: HeldAllowance, port: EdgePort): 
   // Not renewed: stop deciding from it at once, so no request spends a hold being given back.
   if (!renew) subject.retire(held);
   if (!renew && held.drained()) {
-    // Nothing left to send, but the object still holds its slice: give it back.
-    if (held.snap.hold > 0) await send(subject, held, port, [], false);
+    // Nothing left to send, but the object still holds something for it: give it back.
+    if (held.excess) await send(subject, held, port, [], false);
     return;
   }
   // Already shrunk to what is in flight, nothing to send: the next settle flushes.
-  if (!renew && held.queued.length === 0 && held.snap.hold <= held.inflight) return;
+  if (!renew && held.queued.length === 0 && !held.excess) return;
   const batch = held.take();
   await send(subject, held, port, batch, renew);
   if (!held.usable) subject.retire(held);
@@ -78,7 +78,8 @@ async function send(subject: Subject, held: HeldAllowance, port: EdgePort, batch
     return;
   }
   held.acked(batch, "grant" in res ? res.grant : null, port.now());
-  // Not renewed: the object now holds only what was in flight.
+  held.excess = renew;
+  // No grant: this allowance decides no more; the object holds what was in flight (or, after a renewal, the old grant until the next batch).
   if (!("grant" in res)) held.snap = { ...held.snap, hold: inflight };
 }
 

@@ -40,6 +40,12 @@ export class HeldAllowance {
   timerAt: number | null = null;
   /** After a failed flush, no retry before this (the object may be overloaded). */
   retryAt = 0;
+  /**
+   * True while the object may hold more for it than what is in flight here: after the grant and after
+   * every renewal (the object keeps the old grant covered until the next batch). A batch sent without
+   * renewing sets the hold to exactly what is in flight, so the last one returns everything.
+   */
+  excess = true;
   private lifeMs: number;
 
   constructor(

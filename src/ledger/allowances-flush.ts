@@ -126,10 +126,14 @@ export function flushTx(l: Ledger, req: FlushRequest, st: Standing | null, now: 
       alertsQueued = queueThresholdAlerts({ store: l.store, tenantId: st.t.tenantId, cfg: st.t.config, states: v.windows, amount: inflight, now });
     }
   }
-  moveCounters(l, keys, newKeys, row.hold, hold, cost, n);
-  leaseMove(holder ?? null, row.id, onLease, row.hold, cost, hold, now);
-  const state = hold === 0 && reason !== null ? "returned" : "open";
-  store.update({ ...row, counters: JSON.stringify(newKeys), hold, settled: row.settled + cost, expires_at: now + ALLOWANCE_LIFETIME_MS, state });
+  // A renewing isolate keeps deciding under its old grant until this answer arrives: keep that covered
+  // (less this batch) until its next batch reports what is really in flight. One that stopped deciding
+  // before it sent (a return, a fold) is held at what it says is in flight.
+  const held = req.renew ? Math.max(hold, row.granted - cost) : hold;
+  moveCounters(l, keys, newKeys, row.hold, held, cost, n);
+  leaseMove(holder ?? null, row.id, onLease, row.hold, cost, held, now);
+  const state = held === 0 && reason !== null ? "returned" : "open";
+  store.update({ ...row, counters: JSON.stringify(newKeys), hold: held, granted: hold, settled: row.settled + cost, expires_at: now + ALLOWANCE_LIFETIME_MS, state });
   return { result: grant ?? { revoked: reason ?? "near_limit" }, alertsQueued };
 }
 

@@ -193,6 +193,7 @@ export async function acquireAllowance(l: Ledger, req: AcquireRequest): Promise<
       feature: who.feature,
       counters: JSON.stringify(v.counterKeys),
       hold,
+      granted: hold,
       settled: 0,
       credit: 0,
       created_at: now,

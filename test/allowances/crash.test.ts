@@ -56,6 +56,25 @@ describe("an isolate that vanishes holding an allowance", () => {
   });
 });
 
+describe("a renewal's answer in flight", () => {
+  it("keeps the old grant held until the next batch says what the isolate decided meanwhile", async () => {
+    const { t, keyHash, grant } = await holder();
+    // The key is revoked: this renewal comes back revoked, while the isolate (which does not know yet)
+    // decides one more request under its old grant.
+    await runInDurableObject(ledger(t), (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE keys SET revoked_at = 1`));
+    await runInDurableObject(ledger(t), (i: TenantLedger) => (i as unknown as { l: { state: { keys: Map<string, unknown> } } }).l.state.keys.clear());
+    const flush = (inflight: number, renew: boolean, records: AllowanceRecord[] = []) =>
+      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight, renew, ratePerSec: 0, sample: SAMPLE });
+    expect(await flush(0, true)).toEqual({ revoked: "key_revoked" });
+    expect((await ledger(t).counter("tenant", day())).reserved).toBe(grant.hold);
+    // The next batch reports the one request in flight: only that stays held; its settlement returns the rest.
+    await flush(75, false);
+    expect((await ledger(t).counter("tenant", day())).reserved).toBe(75);
+    await flush(0, false, [record(60)]);
+    expect(await ledger(t).counter("tenant", day())).toEqual({ spent: 60, reserved: 0, requests: 1 });
+  });
+});
+
 describe("the tenant object restarting", () => {
   it("keeps the allowance: it renews, settles and expires from its row", async () => {
     const { t, keyHash, grant } = await holder();

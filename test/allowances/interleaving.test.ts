@@ -27,6 +27,7 @@ type Op =
   | { kind: "spend"; h: number; amount: number }
   | { kind: "settle"; h: number; fraction: number }
   | { kind: "flush"; h: number; renew: boolean }
+  | { kind: "flight"; h: number; amount: number }
   | { kind: "expire"; h: number }
   | { kind: "revoke"; h: number }
   | { kind: "reserve"; user: number; input: number; cap: number; fraction: number };
@@ -39,6 +40,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("settle" as const), h, fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant("settle" as const), h, fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant("flush" as const), h, renew: fc.boolean() }),
+  // A renewal whose answer is still on its way while the isolate decides another request under the old grant.
+  fc.record({ kind: fc.constant("flight" as const), h, amount: fc.integer({ min: 1, max: 400 }) }),
   fc.record({ kind: fc.constant("expire" as const), h }),
   fc.record({ kind: fc.constant("revoke" as const), h }),
   fc.record({
@@ -87,9 +90,10 @@ describe("allowance interleavings", () => {
         };
         const scopesOf = (user: string) => ["tenant", `user:${user}`];
 
-        const flush = async (ho: Holder, held: Held, renew: boolean) => {
+        const used = (held: Held) => sum(held.inflight) + sum(held.pending.map((r) => r.cost));
+        const flush = async (ho: Holder, held: Held, renew: boolean, during?: () => void) => {
           const records = held.pending.splice(0);
-          const res: FlushResult = await stub.flushAllowance({
+          const sent = stub.flushAllowance({
             allowanceId: held.id,
             keyHash: ho.keyHash,
             records,
@@ -98,6 +102,8 @@ describe("allowance interleavings", () => {
             ratePerSec: 1000,
             sample: SAMPLE,
           });
+          during?.();
+          const res: FlushResult = await sent;
           credit(scopesOf(ho.user), sum(records.map((r) => r.cost)));
           if ("grant" in res) held.hold = res.grant.hold;
           else {
@@ -128,14 +134,18 @@ describe("allowance interleavings", () => {
               if ("grant" in res) ho.held.push({ id: res.grant.allowanceId, hold: res.grant.hold, usable: true, inflight: [], pending: [] });
             } else if (o.kind === "spend" && current) {
               // A local decision never takes more than the hold has left.
-              const used = sum(current.inflight) + sum(current.pending.map((r) => r.cost));
-              if (used + o.amount <= current.hold) current.inflight.push(o.amount);
+              if (used(current) + o.amount <= current.hold) current.inflight.push(o.amount);
             } else if (o.kind === "settle" && any && any.inflight.length > 0) {
               const amount = any.inflight.shift()!;
               const cost = Math.floor(amount * o.fraction);
               any.pending.push({ requestId: `l${++seq}`, model: "mock-small", inputTokens: 10, cachedTokens: 0, cacheWriteTokens: 0, outputTokens: 10, cost, outcome: "ok", outputCap: null, choices: 1, at: Date.now() });
             } else if (o.kind === "flush" && any) {
               await flush(ho, any, o.renew);
+            } else if (o.kind === "flight" && current) {
+              const before = current.hold;
+              await flush(ho, current, true, () => {
+                if (used(current) + o.amount <= before) current.inflight.push(o.amount);
+              });
             } else if (o.kind === "expire" && any) {
               // The isolate vanished: time passes beyond expiry + grace, and the alarm runs.
               await runInDurableObject(stub, (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE allowances SET expires_at = 0 WHERE id = ?`, any.id));
@@ -149,8 +159,15 @@ describe("allowance interleavings", () => {
           // Every step: the counters against the limits and against what was settled.
           const day = windowsAt(Date.now()).daily.key;
           const credits = await runInDurableObject(stub, (_i: TenantLedger, s) =>
-            s.storage.sql.exec<{ user_id: string; credit: number }>(`SELECT user_id, credit FROM allowances`).toArray(),
+            s.storage.sql.exec<{ id: string; user_id: string; credit: number; hold: number; state: string }>(`SELECT id, user_id, credit, hold, state FROM allowances`).toArray(),
           );
+          // What an isolate has decided and not yet reported is always held for it by the object (or, expired, counted as spent).
+          for (const ho of holders) {
+            for (const held of ho.held) {
+              const row = credits.find((r) => r.id === held.id)!;
+              expect(row.state === "open" ? row.hold : row.credit).toBeGreaterThanOrEqual(used(held));
+            }
+          }
           for (const scope of Object.keys(LIMITS)) {
             const c = await stub.counter(scope, day);
             expect(c.reserved).toBeGreaterThanOrEqual(0);
@@ -160,7 +177,7 @@ describe("allowance interleavings", () => {
           }
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 100 },
     );
   });
 });

@@ -17,6 +17,12 @@ export interface AllowanceRow {
   counters: string;
   /** Micro-USD currently held in every counter. */
   hold: number;
+  /**
+   * The hold the isolate was last told it has. A renewal's answer travels while the isolate keeps
+   * deciding under the old grant, so the object keeps at least (old grant − the batch) held until the
+   * isolate's next batch says what it actually has in flight.
+   */
+  granted: number;
   /** Micro-USD settled through it so far. */
   settled: number;
   /** After expiry: the hold counted as spent, which late records consume before adding spend. */
@@ -33,14 +39,15 @@ export class AllowanceStore {
 
   insert(r: AllowanceRow): void {
     this.sql.run(
-      `INSERT INTO allowances (id, key_hash, user_id, feature, counters, hold, settled, credit, created_at, expires_at, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO allowances (id, key_hash, user_id, feature, counters, hold, granted, settled, credit, created_at, expires_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.id,
       r.key_hash,
       r.user_id,
       r.feature,
       r.counters,
       r.hold,
+      r.granted,
       r.settled,
       r.credit,
       r.created_at,
@@ -54,11 +61,12 @@ export class AllowanceStore {
   }
 
   /** Writes a row's moving parts back (one row written). */
-  update(r: Pick<AllowanceRow, "id" | "counters" | "hold" | "settled" | "credit" | "expires_at" | "state">): void {
+  update(r: Pick<AllowanceRow, "id" | "counters" | "hold" | "granted" | "settled" | "credit" | "expires_at" | "state">): void {
     this.sql.run(
-      `UPDATE allowances SET counters = ?, hold = ?, settled = ?, credit = ?, expires_at = ?, state = ? WHERE id = ?`,
+      `UPDATE allowances SET counters = ?, hold = ?, granted = ?, settled = ?, credit = ?, expires_at = ?, state = ? WHERE id = ?`,
       r.counters,
       r.hold,
+      r.granted,
       r.settled,
       r.credit,
       r.expires_at,
@@ -101,6 +109,7 @@ export const ALLOWANCES_SCHEMA: readonly string[] = [
      feature TEXT NOT NULL,
      counters TEXT NOT NULL,
      hold INTEGER NOT NULL,
+     granted INTEGER NOT NULL,
      settled INTEGER NOT NULL DEFAULT 0,
      credit INTEGER NOT NULL DEFAULT 0,
      created_at INTEGER NOT NULL,
