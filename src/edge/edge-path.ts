@@ -99,7 +99,7 @@ function fold(subject: Subject, held: HeldAllowance, port: EdgePort): NormalPath
   subject.retire(held);
   const batch = held.take();
   const inflight = held.inflight;
-  const flush: FlushRequest = { allowanceId: held.id, keyHash: port.keyHash, records: batch, inflight, renew: false, ratePerSec: 0, sample: subject.sample };
+  const flush: FlushRequest = { allowanceId: held.id, keyHash: port.keyHash, records: batch, inflight, renew: false, ratePerSec: 0, sample: subject.sample, seq: held.nextSeq() };
   return {
     flush,
     done(ok) {

@@ -70,6 +70,7 @@ async function send(subject: Subject, held: HeldAllowance, port: EdgePort, batch
       renew,
       ratePerSec: subject.ratePerSec(port.now()),
       sample: subject.sample,
+      seq: held.nextSeq(),
     });
   } catch (err) {
     console.error(JSON.stringify({ level: "error", msg: "allowance flush failed", allowanceId: held.id, error: String(err) }));

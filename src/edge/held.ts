@@ -46,6 +46,8 @@ export class HeldAllowance {
    * renewing sets the hold to exactly what is in flight, so the last one returns everything.
    */
   excess = true;
+  /** The last batch number sent (`FlushRequest.seq`). */
+  private sent = 0;
   private lifeMs: number;
 
   constructor(
@@ -108,6 +110,12 @@ export class HeldAllowance {
   /** Past half its life a busy allowance renews, so it never lapses while in use. */
   halfLifeAt(): number {
     return this.snap.expiresAt - Math.floor(this.lifeMs / 2);
+  }
+
+  /** The next batch number. */
+  nextSeq(): number {
+    this.sent += 1;
+    return this.sent;
   }
 
   /** Takes up to one batch of records for sending. */

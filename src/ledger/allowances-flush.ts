@@ -92,6 +92,13 @@ export function flushTx(l: Ledger, req: FlushRequest, st: Standing | null, now: 
     return { result: { revoked: row.state }, alertsQueued: false };
   }
 
+  if (req.seq <= row.seq) {
+    // Overtaken by a later batch, which set the hold: this one only adds its records (spent from the old hold).
+    if (cost > 0 || n > 0) l.store.bumpAll(keys, { spent: cost, requests: n });
+    leaseMove(holder ?? null, row.id, false, 0, cost, 0, now);
+    store.update({ ...row, settled: row.settled + cost });
+    return { result: { revoked: "superseded" }, alertsQueued: false };
+  }
   const inflight = Math.max(0, Math.floor(req.inflight));
   let hold = inflight;
   let reason: string | null = req.renew ? null : "returned";
@@ -133,7 +140,7 @@ export function flushTx(l: Ledger, req: FlushRequest, st: Standing | null, now: 
   moveCounters(l, keys, newKeys, row.hold, held, cost, n);
   leaseMove(holder ?? null, row.id, onLease, row.hold, cost, held, now);
   const state = held === 0 && reason !== null ? "returned" : "open";
-  store.update({ ...row, counters: JSON.stringify(newKeys), hold: held, granted: hold, settled: row.settled + cost, expires_at: now + ALLOWANCE_LIFETIME_MS, state });
+  store.update({ ...row, counters: JSON.stringify(newKeys), hold: held, granted: hold, seq: req.seq, settled: row.settled + cost, expires_at: now + ALLOWANCE_LIFETIME_MS, state });
   return { result: grant ?? { revoked: reason ?? "near_limit" }, alertsQueued };
 }
 

@@ -94,6 +94,11 @@ export interface FlushRequest {
   /** For a renewal's size (see {@link AcquireRequest}). */
   ratePerSec: number;
   sample: AllowanceSample | null;
+  /**
+   * Increases with every batch of this allowance: a batch overtaken by a later one (a fold travelling
+   * with a reserve, a flush beside it) still adds its records but no longer sets the hold.
+   */
+  seq: number;
 }
 
 /** `flushAllowance`'s answer: the renewed snapshot, or why the allowance can no longer decide. */

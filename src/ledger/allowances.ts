@@ -194,6 +194,7 @@ export async function acquireAllowance(l: Ledger, req: AcquireRequest): Promise<
       counters: JSON.stringify(v.counterKeys),
       hold,
       granted: hold,
+      seq: 0,
       settled: 0,
       credit: 0,
       created_at: now,

@@ -16,6 +16,8 @@ import { ledger, one, untilLocal } from "./busy";
 
 const SAMPLE: AllowanceSample = { model: "mock-small", kind: "chat", inputTokens: 100, requestedMaxTokens: 100, choices: 1 };
 const day = () => windowsAt(Date.now()).daily.key;
+/** Batch numbers: each batch of an allowance comes after the one before. */
+let seq = 0;
 
 function record(cost: number): AllowanceRecord {
   return { requestId: crypto.randomUUID(), model: "mock-small", inputTokens: 10, cachedTokens: 0, cacheWriteTokens: 0, outputTokens: 10, cost, outcome: "ok", outputCap: null, choices: 1, at: Date.now() };
@@ -47,7 +49,7 @@ describe("an isolate that vanishes holding an allowance", () => {
     const { t, keyHash, grant } = await holder();
     await lapse(t, grant.allowanceId);
     const flush = (records: AllowanceRecord[]) =>
-      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight: 0, renew: true, ratePerSec: 0, sample: SAMPLE });
+      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight: 0, renew: true, ratePerSec: 0, sample: SAMPLE, seq: ++seq });
     expect(await flush([record(grant.hold - 10)])).toEqual({ revoked: "expired" });
     expect(await ledger(t).counter("tenant", day())).toEqual({ spent: grant.hold, reserved: 0, requests: 1 });
     // 10 of credit left: a record of 25 adds 15.
@@ -64,7 +66,7 @@ describe("a renewal's answer in flight", () => {
     await runInDurableObject(ledger(t), (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE keys SET revoked_at = 1`));
     await runInDurableObject(ledger(t), (i: TenantLedger) => (i as unknown as { l: { state: { keys: Map<string, unknown> } } }).l.state.keys.clear());
     const flush = (inflight: number, renew: boolean, records: AllowanceRecord[] = []) =>
-      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight, renew, ratePerSec: 0, sample: SAMPLE });
+      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight, renew, ratePerSec: 0, sample: SAMPLE, seq: ++seq });
     expect(await flush(0, true)).toEqual({ revoked: "key_revoked" });
     expect((await ledger(t).counter("tenant", day())).reserved).toBe(grant.hold);
     // The next batch reports the one request in flight: only that stays held; its settlement returns the rest.
@@ -75,11 +77,23 @@ describe("a renewal's answer in flight", () => {
   });
 });
 
+describe("batches out of order", () => {
+  it("a batch overtaken by a later one adds its records and leaves the hold the later one set", async () => {
+    const { t, keyHash, grant } = await holder();
+    const flush = (n: number, inflight: number, records: AllowanceRecord[]) =>
+      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight, renew: false, ratePerSec: 0, sample: SAMPLE, seq: n });
+    // A fold (batch 1, carried by a reserve) arrives after the flush sent after it (batch 2).
+    await flush(2, 50, [record(20)]);
+    expect(await flush(1, 999, [record(30)])).toEqual({ revoked: "superseded" });
+    expect(await ledger(t).counter("tenant", day())).toEqual({ spent: 50, reserved: 50, requests: 2 });
+  });
+});
+
 describe("the tenant object restarting", () => {
   it("keeps the allowance: it renews, settles and expires from its row", async () => {
     const { t, keyHash, grant } = await holder();
     await evictDurableObject(ledger(t));
-    const renewed = await ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records: [record(40), record(35)], inflight: 20, renew: true, ratePerSec: 1000, sample: SAMPLE });
+    const renewed = await ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records: [record(40), record(35)], inflight: 20, renew: true, ratePerSec: 1000, sample: SAMPLE, seq: ++seq });
     expect("grant" in renewed).toBe(true);
     const hold = "grant" in renewed ? renewed.grant.hold : 0;
     expect(await ledger(t).counter("tenant", day())).toEqual({ spent: 75, reserved: hold, requests: 2 });

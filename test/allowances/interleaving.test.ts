@@ -101,6 +101,7 @@ describe("allowance interleavings", () => {
             renew: renew && held.usable,
             ratePerSec: 1000,
             sample: SAMPLE,
+            seq: ++seq,
           });
           during?.();
           const res: FlushResult = await sent;

@@ -23,6 +23,8 @@ export interface AllowanceRow {
    * isolate's next batch says what it actually has in flight.
    */
   granted: number;
+  /** The latest batch applied (`FlushRequest.seq`). */
+  seq: number;
   /** Micro-USD settled through it so far. */
   settled: number;
   /** After expiry: the hold counted as spent, which late records consume before adding spend. */
@@ -39,8 +41,8 @@ export class AllowanceStore {
 
   insert(r: AllowanceRow): void {
     this.sql.run(
-      `INSERT INTO allowances (id, key_hash, user_id, feature, counters, hold, granted, settled, credit, created_at, expires_at, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO allowances (id, key_hash, user_id, feature, counters, hold, granted, seq, settled, credit, created_at, expires_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.id,
       r.key_hash,
       r.user_id,
@@ -48,6 +50,7 @@ export class AllowanceStore {
       r.counters,
       r.hold,
       r.granted,
+      r.seq,
       r.settled,
       r.credit,
       r.created_at,
@@ -61,12 +64,13 @@ export class AllowanceStore {
   }
 
   /** Writes a row's moving parts back (one row written). */
-  update(r: Pick<AllowanceRow, "id" | "counters" | "hold" | "granted" | "settled" | "credit" | "expires_at" | "state">): void {
+  update(r: Pick<AllowanceRow, "id" | "counters" | "hold" | "granted" | "seq" | "settled" | "credit" | "expires_at" | "state">): void {
     this.sql.run(
-      `UPDATE allowances SET counters = ?, hold = ?, granted = ?, settled = ?, credit = ?, expires_at = ?, state = ? WHERE id = ?`,
+      `UPDATE allowances SET counters = ?, hold = ?, granted = ?, seq = ?, settled = ?, credit = ?, expires_at = ?, state = ? WHERE id = ?`,
       r.counters,
       r.hold,
       r.granted,
+      r.seq,
       r.settled,
       r.credit,
       r.expires_at,
@@ -110,6 +114,7 @@ export const ALLOWANCES_SCHEMA: readonly string[] = [
      counters TEXT NOT NULL,
      hold INTEGER NOT NULL,
      granted INTEGER NOT NULL,
+     seq INTEGER NOT NULL DEFAULT 0,
      settled INTEGER NOT NULL DEFAULT 0,
      credit INTEGER NOT NULL DEFAULT 0,
      created_at INTEGER NOT NULL,
