@@ -37,17 +37,41 @@ export interface NormalPath {
 }
 
 /** Reasons that are about the request, not the budget: the allowance stays and nothing is folded. */
-const REQUEST_REASONS = new Set(["idempotency_key", "unbounded", "context", "background", "tool_calls", "service_tier", "cache_ttl", "audio", "model_not_in_snapshot", "unpriced"]);
+const REQUEST_REASONS = new Set([
+  "idempotency_key",
+  "unbounded",
+  "context",
+  "background",
+  "tool_calls",
+  "service_tier",
+  "cache_ttl",
+  "audio",
+  "model_not_in_snapshot",
+  "unpriced",
+]);
 
 function sampleOf(req: ReserveRequest): AllowanceSample {
-  return { model: req.model, kind: req.kind, inputTokens: req.inputTokens, requestedMaxTokens: req.requestedMaxTokens, choices: req.choices ?? 1 };
+  return {
+    model: req.model,
+    kind: req.kind,
+    inputTokens: req.inputTokens,
+    requestedMaxTokens: req.requestedMaxTokens,
+    choices: req.choices ?? 1,
+  };
 }
 
 function acquire(subject: Subject, port: EdgePort, req: ReserveRequest): Promise<HeldAllowance | null> {
   return subject
     .acquire(
       (r) => port.acquire(r),
-      { keyHash: req.keyHash, userId: req.userId, bodyUserId: req.bodyUserId, feature: req.feature, sample: sampleOf(req), ratePerSec: subject.ratePerSec(port.now()) },
+      {
+        keyHash: req.keyHash,
+        userId: req.userId,
+        bodyUserId: req.bodyUserId,
+        feature: req.feature,
+        sample: sampleOf(req),
+        ratePerSec: subject.ratePerSec(port.now()),
+      },
       () => port.now(),
       // Mode "on" (tests) asks on every request, so as many requests as possible take the edge path.
       port.mode === "on" ? 0 : undefined,
@@ -59,7 +83,11 @@ function acquire(subject: Subject, port: EdgePort, req: ReserveRequest): Promise
 }
 
 /** Decides `req` at the edge, or says why not. `key` names the subject (see `subjectKey`). */
-export async function edgeDecide(key: string, req: ReserveRequest, port: EdgePort): Promise<{ local: LocalTicket } | { normal: NormalPath }> {
+export async function edgeDecide(
+  key: string,
+  req: ReserveRequest,
+  port: EdgePort,
+): Promise<{ local: LocalTicket } | { normal: NormalPath }> {
   const subject = registry.get(key);
   const now = port.now();
   subject.hit(now);
@@ -99,7 +127,16 @@ function fold(subject: Subject, held: HeldAllowance, port: EdgePort): NormalPath
   subject.retire(held);
   const batch = held.take();
   const inflight = held.inflight;
-  const flush: FlushRequest = { allowanceId: held.id, keyHash: port.keyHash, records: batch, inflight, renew: false, ratePerSec: 0, sample: subject.sample, seq: held.nextSeq() };
+  const flush: FlushRequest = {
+    allowanceId: held.id,
+    keyHash: port.keyHash,
+    records: batch,
+    inflight,
+    renew: false,
+    ratePerSec: 0,
+    sample: subject.sample,
+    seq: held.nextSeq(),
+  };
   return {
     flush,
     done(ok) {

@@ -106,15 +106,18 @@ export function arm(subject: Subject, held: HeldAllowance, port: EdgePort): void
   held.timerAt = at;
   port.waitUntil(
     new Promise<void>((resolve) => {
-      setTimeout(() => {
-        if (held.timerAt === at) held.timerAt = null;
-        flushNow(subject, held, port)
-          .then(() => {
-            // Still held (busy, or requests in flight): the next renewal is this timer's job too.
-            if (held.usable || held.queued.length > 0) arm(subject, held, port);
-          })
-          .finally(resolve);
-      }, Math.max(0, at - now));
+      setTimeout(
+        () => {
+          if (held.timerAt === at) held.timerAt = null;
+          flushNow(subject, held, port)
+            .then(() => {
+              // Still held (busy, or requests in flight): the next renewal is this timer's job too.
+              if (held.usable || held.queued.length > 0) arm(subject, held, port);
+            })
+            .finally(resolve);
+        },
+        Math.max(0, at - now),
+      );
     }),
   );
 }

@@ -98,7 +98,10 @@ export function decideLocally(snap: AllowanceSnapshot, use: LocalUsage, req: Res
   const d = decide({
     windows,
     primary: { model: req.model, inputCost: primary.inputCost, outputRate: primary.outputRate },
-    degraded: m.degradeTo && degradedCall ? { model: m.degradeTo, inputCost: degradedCall.inputCost, outputRate: degradedCall.outputRate } : undefined,
+    degraded:
+      m.degradeTo && degradedCall
+        ? { model: m.degradeTo, inputCost: degradedCall.inputCost, outputRate: degradedCall.outputRate }
+        : undefined,
     requestedMaxTokens: requested,
     expectedOutputTokens: expected,
     choices,
@@ -130,7 +133,9 @@ export function decideLocally(snap: AllowanceSnapshot, use: LocalUsage, req: Res
     amount: d.amount,
     forwardMaxTokens: d.forwardMaxTokens,
     warnings: d.warnings.map((w) => ({ scope: w.scope.kind, scopeId: w.scope.id, window: w.window, pct: w.pct })),
-    tightest: t ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt } : null,
+    tightest: t
+      ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt }
+      : null,
     rates: chosen.rates,
     outputCap: isChat && requested === null ? (d.forwardMaxTokens ?? null) : null,
     choices,

@@ -7,9 +7,39 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { TenantLedger } from "../ledger/tenant-ledger";
-import type { ReserveResult } from "../ledger/types";
-import type { LocalTicket } from "./edge-path";
+import type { ReserveRequest, ReserveResult } from "../ledger/types";
+import { edgeDecide, type LocalTicket, type NormalPath } from "./edge-path";
 import type { EdgePort } from "./flush";
+
+/** The edge's answer for a request: decided locally, or the normal path (with what to fold), or nothing (mode off). */
+export async function atEdge(
+  mode: "auto" | "on" | "off",
+  subject: string,
+  request: ReserveRequest,
+  port: (mode: "auto" | "on") => EdgePort,
+): Promise<{ local: LocalTicket | null; normal: NormalPath | null }> {
+  if (mode === "off") return { local: null, normal: null };
+  const e = await edgeDecide(subject, request, port(mode));
+  return "local" in e ? { local: e.local, normal: null } : { local: null, normal: e.normal };
+}
+
+/** The reserve RPC carrying the subject's pending batch, if any; the batch counts as landed once the object answered. */
+export async function reserveWithFold(
+  normal: NormalPath | null,
+  request: ReserveRequest,
+  reserve: (r: ReserveRequest) => Promise<ReserveResult | null>,
+): Promise<ReserveResult | null> {
+  if (normal?.fold) request.allowanceFlush = normal.fold.flush;
+  try {
+    const res = await reserve(request);
+    // Null: the ledger was not reached (FAIL_OPEN), so the batch did not land either.
+    normal?.fold?.done(res !== null);
+    return res;
+  } catch (err) {
+    normal?.fold?.done(false);
+    throw err;
+  }
+}
 
 /** The port for one request. */
 export function edgePort(c: Context<AppEnv>, stub: DurableObjectStub<TenantLedger>, keyHash: string, mode: "auto" | "on"): EdgePort {

@@ -57,7 +57,15 @@ export function standing(l: Ledger, row: AllowanceRow, keyHash: string, now: num
  * limit then), that lease ended counting it as spent, and the new hold is
  * drawn from the current lease in full.
  */
-function leaseMove(holder: GlobalLeaseHolder | null, id: string, onLease: boolean, oldHold: number, cost: number, newHold: number, now: number): void {
+function leaseMove(
+  holder: GlobalLeaseHolder | null,
+  id: string,
+  onLease: boolean,
+  oldHold: number,
+  cost: number,
+  newHold: number,
+  now: number,
+): void {
   if (!holder) return;
   const delta = onLease ? cost + newHold - oldHold : Math.max(0, cost - oldHold) + newHold;
   if (delta > 0) holder.consume(id, delta, now);
@@ -130,7 +138,14 @@ export function flushTx(l: Ledger, req: FlushRequest, st: Standing | null, now: 
       // The snapshot's windows exclude this hold: the isolate adds what it has in flight and settled since.
       if (slice > 0) grant = { grant: snapshotOf(row.id, hold, now + ALLOWANCE_LIFETIME_MS, st.who, v, st.t) };
       // Soft-limit and tenant-90% alerts for what the batch spent (the header fired at the request itself).
-      alertsQueued = queueThresholdAlerts({ store: l.store, tenantId: st.t.tenantId, cfg: st.t.config, states: v.windows, amount: inflight, now });
+      alertsQueued = queueThresholdAlerts({
+        store: l.store,
+        tenantId: st.t.tenantId,
+        cfg: st.t.config,
+        states: v.windows,
+        amount: inflight,
+        now,
+      });
     }
   }
   // A renewing isolate keeps deciding under its old grant until this answer arrives: keep that covered
@@ -140,12 +155,29 @@ export function flushTx(l: Ledger, req: FlushRequest, st: Standing | null, now: 
   moveCounters(l, keys, newKeys, row.hold, held, cost, n);
   leaseMove(holder ?? null, row.id, onLease, row.hold, cost, held, now);
   const state = held === 0 && reason !== null ? "returned" : "open";
-  store.update({ ...row, counters: JSON.stringify(newKeys), hold: held, granted: hold, seq: req.seq, settled: row.settled + cost, expires_at: now + ALLOWANCE_LIFETIME_MS, state });
+  store.update({
+    ...row,
+    counters: JSON.stringify(newKeys),
+    hold: held,
+    granted: hold,
+    seq: req.seq,
+    settled: row.settled + cost,
+    expires_at: now + ALLOWANCE_LIFETIME_MS,
+    state,
+  });
   return { result: grant ?? { revoked: reason ?? "near_limit" }, alertsQueued };
 }
 
 /** Spend and requests land where the hold was; the hold moves to the current windows (a new day, a new scope). */
-function moveCounters(l: Ledger, oldKeys: [string, string][], newKeys: [string, string][], oldHold: number, newHold: number, cost: number, n: number): void {
+function moveCounters(
+  l: Ledger,
+  oldKeys: [string, string][],
+  newKeys: [string, string][],
+  oldHold: number,
+  newHold: number,
+  cost: number,
+  n: number,
+): void {
   const same = oldKeys.length === newKeys.length && oldKeys.every(([s, w], i) => newKeys[i]?.[0] === s && newKeys[i]?.[1] === w);
   if (same) {
     if (cost !== 0 || n !== 0 || newHold !== oldHold) l.store.bumpAll(oldKeys, { spent: cost, reserved: newHold - oldHold, requests: n });
@@ -169,7 +201,12 @@ function writeRecords(l: Ledger, row: AllowanceRow, records: readonly AllowanceR
   // Samples per model, oldest first: one output_samples row written per model however many records.
   const byModel = new Map<string, number[]>();
   for (const r of records) {
-    const usage = { inputTokens: r.inputTokens, cachedInputTokens: r.cachedTokens, cacheWriteTokens: r.cacheWriteTokens, outputTokens: r.outputTokens };
+    const usage = {
+      inputTokens: r.inputTokens,
+      cachedInputTokens: r.cachedTokens,
+      cacheWriteTokens: r.cacheWriteTokens,
+      outputTokens: r.outputTokens,
+    };
     const s = outputSample({ output_cap: r.outputCap, choices: r.choices }, { outcome: r.outcome, usage });
     if (s === null) continue;
     const list = byModel.get(r.model) ?? [];

@@ -74,7 +74,14 @@ function refusal(t: TenantRow, who: Required<Attribution>, l: Ledger): string | 
 }
 
 /** Reads the subject's windows (global from the lease) and prices the sample; null when the sample has no price. */
-export function subjectView(l: Ledger, t: TenantRow, who: Required<Attribution>, sample: AllowanceSample, holder: GlobalLeaseHolder, now: number): SubjectView | null {
+export function subjectView(
+  l: Ledger,
+  t: TenantRow,
+  who: Required<Attribution>,
+  sample: AllowanceSample,
+  holder: GlobalLeaseHolder,
+  now: number,
+): SubjectView | null {
   const cfg = t.config;
   const user = l.store.user(who.userId);
   const featureConfig = l.store.feature(who.feature);
@@ -141,7 +148,14 @@ export function sliceFor(windows: readonly ScopeWindow[], holders: number, ceili
 }
 
 /** The snapshot an isolate decides from; `windows` must already exclude this allowance's own hold. */
-export function snapshotOf(id: string, hold: number, expiresAt: number, who: Required<Attribution>, v: SubjectView, t: TenantRow): AllowanceSnapshot {
+export function snapshotOf(
+  id: string,
+  hold: number,
+  expiresAt: number,
+  who: Required<Attribution>,
+  v: SubjectView,
+  t: TenantRow,
+): AllowanceSnapshot {
   return {
     allowanceId: id,
     hold,

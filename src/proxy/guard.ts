@@ -19,8 +19,7 @@ import { RequestLog } from "./request-log";
 import type { RouteSpec } from "./routes/spec";
 import { syntheticAnswer } from "./synthetic";
 import { measureOf, type CallBounds } from "./unknown-usage";
-import { edgePort, localResult } from "../edge/wiring";
-import { edgeDecide } from "../edge/edge-path";
+import { atEdge, edgePort, localResult, reserveWithFold } from "../edge/wiring";
 import { subjectKey } from "../edge/registry";
 import { AUTH_FIRST_ABOVE_CHARS, forgetVerified, markVerified, recentlyVerified } from "./verified-keys";
 
@@ -171,21 +170,12 @@ export function llmHandler(spec: RouteSpec) {
       }
     };
     // A busy subject's allowance decides here, with no RPC (DESIGN "Edge allowances"); else the object does.
-    const edge = config.ALLOWANCES === "off" ? null : await edgeDecide(subjectKey(tenantId, keyHash, userId, bodyUserId, feature), request, edgePort(c, stub, keyHash, config.ALLOWANCES));
-    const local = edge && "local" in edge ? edge.local : null;
+    const subject = subjectKey(tenantId, keyHash, userId, bodyUserId, feature);
+    const { local, normal } = await atEdge(config.ALLOWANCES, subject, request, (mode) => edgePort(c, stub, keyHash, mode));
     let res: ReserveResult | null;
     if (local) res = localResult(local, request.requestId);
     else {
-      const normal = edge && "normal" in edge ? edge.normal : null;
-      if (normal?.fold) request.allowanceFlush = normal.fold.flush;
-      try {
-        res = await reserve(request);
-        // Null: the ledger was not reached (FAIL_OPEN), so the batch did not land either.
-        normal?.fold?.done(res !== null);
-      } catch (err) {
-        normal?.fold?.done(false);
-        throw err;
-      }
+      res = await reserveWithFold(normal, request, reserve);
       if (res?.status === "recount") {
         // Only near a limit: the exact tokenizer decides instead of the conservative bound (the batch already landed).
         const exact = inputBound(await exactInputTokens(pieces, target.encoding));

@@ -20,20 +20,42 @@ const day = () => windowsAt(Date.now()).daily.key;
 let seq = 0;
 
 function record(cost: number): AllowanceRecord {
-  return { requestId: crypto.randomUUID(), model: "mock-small", inputTokens: 10, cachedTokens: 0, cacheWriteTokens: 0, outputTokens: 10, cost, outcome: "ok", outputCap: null, choices: 1, at: Date.now() };
+  return {
+    requestId: crypto.randomUUID(),
+    model: "mock-small",
+    inputTokens: 10,
+    cachedTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 10,
+    cost,
+    outcome: "ok",
+    outputCap: null,
+    choices: 1,
+    at: Date.now(),
+  };
 }
 
 async function holder() {
   const t = await createTenant({ limits: { daily: 100 } });
   const keyHash = await sha256Hex(await createKey(t, { name: "k", role: "user", userId: "ann" }));
-  const res = await ledger(t).acquireAllowance({ keyHash, userId: null, bodyUserId: null, feature: null, sample: SAMPLE, ratePerSec: 1000 });
+  const res = await ledger(t).acquireAllowance({
+    keyHash,
+    userId: null,
+    bodyUserId: null,
+    feature: null,
+    sample: SAMPLE,
+    ratePerSec: 1000,
+  });
   if (!("grant" in res)) throw new Error(`no grant: ${res.none}`);
   return { t, keyHash, grant: res.grant };
 }
 
 /** Moves the allowance's expiry (and its grace) into the past, then runs the alarm. */
 async function lapse(t: string, id: string): Promise<void> {
-  await runInDurableObject(ledger(t), (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE allowances SET expires_at = 0 WHERE id = ?`, id));
+  await runInDurableObject(
+    ledger(t),
+    (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE allowances SET expires_at = 0 WHERE id = ?`, id),
+  );
   expect(await runDurableObjectAlarm(ledger(t))).toBe(true);
 }
 
@@ -49,7 +71,16 @@ describe("an isolate that vanishes holding an allowance", () => {
     const { t, keyHash, grant } = await holder();
     await lapse(t, grant.allowanceId);
     const flush = (records: AllowanceRecord[]) =>
-      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight: 0, renew: true, ratePerSec: 0, sample: SAMPLE, seq: ++seq });
+      ledger(t).flushAllowance({
+        allowanceId: grant.allowanceId,
+        keyHash,
+        records,
+        inflight: 0,
+        renew: true,
+        ratePerSec: 0,
+        sample: SAMPLE,
+        seq: ++seq,
+      });
     expect(await flush([record(grant.hold - 10)])).toEqual({ revoked: "expired" });
     expect(await ledger(t).counter("tenant", day())).toEqual({ spent: grant.hold, reserved: 0, requests: 1 });
     // 10 of credit left: a record of 25 adds 15.
@@ -64,9 +95,20 @@ describe("a renewal's answer in flight", () => {
     // The key is revoked: this renewal comes back revoked, while the isolate (which does not know yet)
     // decides one more request under its old grant.
     await runInDurableObject(ledger(t), (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE keys SET revoked_at = 1`));
-    await runInDurableObject(ledger(t), (i: TenantLedger) => (i as unknown as { l: { state: { keys: Map<string, unknown> } } }).l.state.keys.clear());
+    await runInDurableObject(ledger(t), (i: TenantLedger) =>
+      (i as unknown as { l: { state: { keys: Map<string, unknown> } } }).l.state.keys.clear(),
+    );
     const flush = (inflight: number, renew: boolean, records: AllowanceRecord[] = []) =>
-      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight, renew, ratePerSec: 0, sample: SAMPLE, seq: ++seq });
+      ledger(t).flushAllowance({
+        allowanceId: grant.allowanceId,
+        keyHash,
+        records,
+        inflight,
+        renew,
+        ratePerSec: 0,
+        sample: SAMPLE,
+        seq: ++seq,
+      });
     expect(await flush(0, true)).toEqual({ revoked: "key_revoked" });
     expect((await ledger(t).counter("tenant", day())).reserved).toBe(grant.hold);
     // The next batch reports the one request in flight: only that stays held; its settlement returns the rest.
@@ -81,7 +123,16 @@ describe("batches out of order", () => {
   it("a batch overtaken by a later one adds its records and leaves the hold the later one set", async () => {
     const { t, keyHash, grant } = await holder();
     const flush = (n: number, inflight: number, records: AllowanceRecord[]) =>
-      ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records, inflight, renew: false, ratePerSec: 0, sample: SAMPLE, seq: n });
+      ledger(t).flushAllowance({
+        allowanceId: grant.allowanceId,
+        keyHash,
+        records,
+        inflight,
+        renew: false,
+        ratePerSec: 0,
+        sample: SAMPLE,
+        seq: n,
+      });
     // A fold (batch 1, carried by a reserve) arrives after the flush sent after it (batch 2).
     await flush(2, 50, [record(20)]);
     expect(await flush(1, 999, [record(30)])).toEqual({ revoked: "superseded" });
@@ -93,7 +144,16 @@ describe("the tenant object restarting", () => {
   it("keeps the allowance: it renews, settles and expires from its row", async () => {
     const { t, keyHash, grant } = await holder();
     await evictDurableObject(ledger(t));
-    const renewed = await ledger(t).flushAllowance({ allowanceId: grant.allowanceId, keyHash, records: [record(40), record(35)], inflight: 20, renew: true, ratePerSec: 1000, sample: SAMPLE, seq: ++seq });
+    const renewed = await ledger(t).flushAllowance({
+      allowanceId: grant.allowanceId,
+      keyHash,
+      records: [record(40), record(35)],
+      inflight: 20,
+      renew: true,
+      ratePerSec: 1000,
+      sample: SAMPLE,
+      seq: ++seq,
+    });
     expect("grant" in renewed).toBe(true);
     const hold = "grant" in renewed ? renewed.grant.hold : 0;
     expect(await ledger(t).counter("tenant", day())).toEqual({ spent: 75, reserved: hold, requests: 2 });

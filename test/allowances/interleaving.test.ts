@@ -123,7 +123,11 @@ describe("allowance interleavings", () => {
             );
             if (res.status === "allowed") {
               const out = Math.floor((res.forwardMaxTokens ?? o.cap) * o.fraction);
-              const s = await stub.settle({ reservationId: id, usage: { inputTokens: o.input, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: out }, outcome: "ok" });
+              const s = await stub.settle({
+                reservationId: id,
+                usage: { inputTokens: o.input, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: out },
+                outcome: "ok",
+              });
               credit(scopesOf(user), s.cost);
             }
           } else {
@@ -131,15 +135,35 @@ describe("allowance interleavings", () => {
             const current = ho.held.find((x) => x.usable);
             const any = ho.held[0];
             if (o.kind === "acquire" && !current) {
-              const res = await stub.acquireAllowance({ keyHash: ho.keyHash, userId: ho.user, bodyUserId: null, feature: null, sample: SAMPLE, ratePerSec: o.rate });
-              if ("grant" in res) ho.held.push({ id: res.grant.allowanceId, hold: res.grant.hold, usable: true, inflight: [], pending: [] });
+              const res = await stub.acquireAllowance({
+                keyHash: ho.keyHash,
+                userId: ho.user,
+                bodyUserId: null,
+                feature: null,
+                sample: SAMPLE,
+                ratePerSec: o.rate,
+              });
+              if ("grant" in res)
+                ho.held.push({ id: res.grant.allowanceId, hold: res.grant.hold, usable: true, inflight: [], pending: [] });
             } else if (o.kind === "spend" && current) {
               // A local decision never takes more than the hold has left.
               if (used(current) + o.amount <= current.hold) current.inflight.push(o.amount);
             } else if (o.kind === "settle" && any && any.inflight.length > 0) {
               const amount = any.inflight.shift()!;
               const cost = Math.floor(amount * o.fraction);
-              any.pending.push({ requestId: `l${++seq}`, model: "mock-small", inputTokens: 10, cachedTokens: 0, cacheWriteTokens: 0, outputTokens: 10, cost, outcome: "ok", outputCap: null, choices: 1, at: Date.now() });
+              any.pending.push({
+                requestId: `l${++seq}`,
+                model: "mock-small",
+                inputTokens: 10,
+                cachedTokens: 0,
+                cacheWriteTokens: 0,
+                outputTokens: 10,
+                cost,
+                outcome: "ok",
+                outputCap: null,
+                choices: 1,
+                at: Date.now(),
+              });
             } else if (o.kind === "flush" && any) {
               await flush(ho, any, o.renew);
             } else if (o.kind === "flight" && current) {
@@ -149,7 +173,10 @@ describe("allowance interleavings", () => {
               });
             } else if (o.kind === "expire" && any) {
               // The isolate vanished: time passes beyond expiry + grace, and the alarm runs.
-              await runInDurableObject(stub, (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE allowances SET expires_at = 0 WHERE id = ?`, any.id));
+              await runInDurableObject(
+                stub,
+                (_i: TenantLedger, s) => void s.storage.sql.exec(`UPDATE allowances SET expires_at = 0 WHERE id = ?`, any.id),
+              );
               await stub.tick();
               any.usable = false;
             } else if (o.kind === "revoke") {
@@ -160,7 +187,11 @@ describe("allowance interleavings", () => {
           // Every step: the counters against the limits and against what was settled.
           const day = windowsAt(Date.now()).daily.key;
           const credits = await runInDurableObject(stub, (_i: TenantLedger, s) =>
-            s.storage.sql.exec<{ id: string; user_id: string; credit: number; hold: number; state: string }>(`SELECT id, user_id, credit, hold, state FROM allowances`).toArray(),
+            s.storage.sql
+              .exec<{ id: string; user_id: string; credit: number; hold: number; state: string }>(
+                `SELECT id, user_id, credit, hold, state FROM allowances`,
+              )
+              .toArray(),
           );
           // What an isolate has decided and not yet reported is always held for it by the object (or, expired, counted as spent).
           for (const ho of holders) {

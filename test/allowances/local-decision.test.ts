@@ -17,7 +17,16 @@ const small = { input: 0.15, cachedInput: 0.075, output: 0.6 };
 const large = { input: 2.5, cachedInput: 1.25, output: 10 };
 
 function win(kind: ScopeWindow["scope"]["kind"], limit: number | null, spent = 0, reserved = 0, softPct = 0.8): ScopeWindow {
-  return { scope: { kind, id: kind === "tenant" ? "" : "x" }, window: "daily", key: "day:2026-12-01", resetAt: NOW + 3600_000, limit, spent, reserved, softPct };
+  return {
+    scope: { kind, id: kind === "tenant" ? "" : "x" },
+    window: "daily",
+    key: "day:2026-12-01",
+    resetAt: NOW + 3600_000,
+    limit,
+    spent,
+    reserved,
+    softPct,
+  };
 }
 
 function snap(over: Partial<AllowanceSnapshot> = {}): AllowanceSnapshot {
@@ -63,17 +72,48 @@ const idle: LocalUsage = { inflight: 0, pending: 0 };
 const LARGE_100_100 = 1250;
 
 describe("local decision", () => {
-  const cases: { name: string; s?: Partial<AllowanceSnapshot>; use?: LocalUsage; r?: Partial<ReserveRequest>; now?: number; want: string; amount?: number; model?: string }[] = [
+  const cases: {
+    name: string;
+    s?: Partial<AllowanceSnapshot>;
+    use?: LocalUsage;
+    r?: Partial<ReserveRequest>;
+    now?: number;
+    want: string;
+    amount?: number;
+    model?: string;
+  }[] = [
     { name: "plain allow", want: "local", amount: LARGE_100_100, model: "mock-large" },
     { name: "uncapped: the learned estimate is the forwarded cap", r: { requestedMaxTokens: null }, want: "local", amount: 250 + 2560 },
-    { name: "past the soft limit: degraded locally", s: { windows: [win("tenant", 1_000_000, 850_000)] }, want: "local", model: "mock-small" },
+    {
+      name: "past the soft limit: degraded locally",
+      s: { windows: [win("tenant", 1_000_000, 850_000)] },
+      want: "local",
+      model: "mock-small",
+    },
     { name: "expired allowance", now: NOW + 1000, want: "expired" },
-    { name: "a window ended (midnight) since the snapshot", s: { expiresAt: NOW + 3600_000 + 1000 }, now: NOW + 3600_000, want: "window_ended" },
+    {
+      name: "a window ended (midnight) since the snapshot",
+      s: { expiresAt: NOW + 3600_000 + 1000 },
+      now: NOW + 3600_000,
+      want: "window_ended",
+    },
     { name: "hold exhausted by in-flight requests", use: { inflight: 999_000, pending: 0 }, want: "hold_exhausted" },
     { name: "hold exhausted by settled, unflushed spend", use: { inflight: 0, pending: 999_000 }, want: "hold_exhausted" },
-    { name: "a window cannot fit the call: the object blocks", s: { windows: [win("user", 1000, 0)], models: { "mock-large": { price: large, degradeTo: null, expectedOutput: 256, modelMax: 16_384 } } }, want: "clamp" },
+    {
+      name: "a window cannot fit the call: the object blocks",
+      s: {
+        windows: [win("user", 1000, 0)],
+        models: { "mock-large": { price: large, degradeTo: null, expectedOutput: 256, modelMax: 16_384 } },
+      },
+      want: "clamp",
+    },
     { name: "a window is full: block goes to the object", s: { windows: [win("user", 1000, 1000)] }, want: "block" },
-    { name: "per-call bound clamps: the object decides", s: { maxRequestCost: 1000 }, r: { model: "mock-small", requestedMaxTokens: 5000 }, want: "clamp" },
+    {
+      name: "per-call bound clamps: the object decides",
+      s: { maxRequestCost: 1000 },
+      r: { model: "mock-small", requestedMaxTokens: 5000 },
+      want: "clamp",
+    },
     { name: "per-call bound refuses: deny goes to the object", s: { maxRequestCost: 10 }, want: "deny" },
     { name: "model not in the snapshot", r: { model: "gpt-4o" }, want: "model_not_in_snapshot" },
     { name: "Idempotency-Key", r: { idempotent: true }, want: "idempotency_key" },
@@ -105,7 +145,10 @@ describe("local decision", () => {
   });
 
   it("warnings fire at the request that crosses the soft limit", () => {
-    const s = snap({ windows: [win("tenant", 10_000_000, 7_999_000, 0, 0.8)], models: { "mock-large": { price: large, degradeTo: null, expectedOutput: 256, modelMax: 16_384 } } });
+    const s = snap({
+      windows: [win("tenant", 10_000_000, 7_999_000, 0, 0.8)],
+      models: { "mock-large": { price: large, degradeTo: null, expectedOutput: 256, modelMax: 16_384 } },
+    });
     const before = decideLocally(s, idle, req({ requestedMaxTokens: 1 }), NOW);
     const after = decideLocally(s, idle, req(), NOW);
     expect(before.kind === "local" && before.warnings).toEqual([]);

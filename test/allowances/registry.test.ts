@@ -22,7 +22,19 @@ const snap = (hold = 1000): AllowanceSnapshot => ({
   maxRequestCost: null,
   forwardHeaders: [],
 });
-const rec = (cost: number, at = NOW): AllowanceRecord => ({ requestId: "r", model: "m", inputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, outputTokens: 1, cost, outcome: "ok", outputCap: null, choices: 1, at });
+const rec = (cost: number, at = NOW): AllowanceRecord => ({
+  requestId: "r",
+  model: "m",
+  inputTokens: 1,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  outputTokens: 1,
+  cost,
+  outcome: "ok",
+  outputCap: null,
+  choices: 1,
+  at,
+});
 
 describe("registry", () => {
   it("stays bounded, dropping idle subjects first and keeping one that holds an allowance", () => {
@@ -35,7 +47,9 @@ describe("registry", () => {
   });
 
   it("names a subject by tenant, key, user header, body user and feature", () => {
-    expect(new Set([subjectKey("t", "k", "u", null, null), subjectKey("t", "k", null, "u", null), subjectKey("t", "k", "u", null, "f")]).size).toBe(3);
+    expect(
+      new Set([subjectKey("t", "k", "u", null, null), subjectKey("t", "k", null, "u", null), subjectKey("t", "k", "u", null, "f")]).size,
+    ).toBe(3);
   });
 });
 

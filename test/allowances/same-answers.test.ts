@@ -39,9 +39,15 @@ describe("the same answers from both paths", () => {
     const t = await createTenant({ limits: { daily: 1 }, softLimitPct: 0.5, degrade: { "mock-large": "mock-small" } });
     const key = await createKey(t, { name: "k", role: "user", userId: "ann" });
     const keyHash = await sha256Hex(key);
-    const pre = await ledger(t).reserve(reserveRequest(keyHash, { requestId: "pre", model: "mock-small", inputTokens: 4_000_000, requestedMaxTokens: 1 }));
+    const pre = await ledger(t).reserve(
+      reserveRequest(keyHash, { requestId: "pre", model: "mock-small", inputTokens: 4_000_000, requestedMaxTokens: 1 }),
+    );
     expect(pre.status).toBe("allowed");
-    await ledger(t).settle({ reservationId: "pre", usage: { inputTokens: 4_000_000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 }, outcome: "ok" });
+    await ledger(t).settle({
+      reservationId: "pre",
+      usage: { inputTokens: 4_000_000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 },
+      outcome: "ok",
+    });
 
     const seen: { local: boolean; headers: Headers; line: Record<string, unknown> }[] = [];
     for (let i = 0; i < 40 && !(seen.some((s) => s.local) && seen.some((s) => !s.local)); i++) {
@@ -69,7 +75,10 @@ describe("the same answers from both paths", () => {
     // The edge path says ledger;dur=0: it asked nothing.
     expect(local.headers.get("server-timing")).toMatch(/ledger;dur=0(,|$)/);
     // The same log fields, the same decision.
-    const fields = (l: Record<string, unknown>) => Object.keys(l).filter((k) => k !== "seen").sort();
+    const fields = (l: Record<string, unknown>) =>
+      Object.keys(l)
+        .filter((k) => k !== "seen")
+        .sort();
     expect(fields(local.line)).toEqual(fields(normal.line));
     expect(local.line).toMatchObject({ decision: "degraded", model: "mock-small", user: "ann", settlement: "ok" });
     expect(local.line.settledUsd).toBe(normal.line.settledUsd);
