@@ -71,6 +71,7 @@ function acquire(subject: Subject, port: EdgePort, req: ReserveRequest): Promise
         feature: req.feature,
         sample: sampleOf(req),
         ratePerSec: subject.ratePerSec(port.now()),
+        models: [...subject.models],
       },
       () => port.now(),
       // Mode "on" (tests) asks on every request, so as many requests as possible take the edge path.
@@ -92,7 +93,7 @@ export async function edgeDecide(
   const now = port.now();
   subject.hit(now);
   const eligible = ineligible(req) === null;
-  if (eligible) subject.sample = sampleOf(req);
+  if (eligible) subject.saw(sampleOf(req));
   let held = subject.usable(now);
   if (!held && eligible && port.mode === "on") {
     // Mode "on" (tests): the subject acquires on its first request and waits for it.

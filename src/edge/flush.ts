@@ -70,6 +70,7 @@ async function send(subject: Subject, held: HeldAllowance, port: EdgePort, batch
       renew,
       ratePerSec: subject.ratePerSec(port.now()),
       sample: subject.sample,
+      models: [...subject.models],
       seq: held.nextSeq(),
     });
   } catch (err) {

@@ -26,6 +26,17 @@ export class Subject {
   private refusedUntil = 0;
   /** The last sample seen, for sizing a renewal. */
   sample: AllowanceSample | null = null;
+  /** Models the subject called recently (newest last, a few): the snapshot prices them all. */
+  readonly models: string[] = [];
+
+  /** Notes an eligible request's sample and model. */
+  saw(sample: AllowanceSample): void {
+    this.sample = sample;
+    const i = this.models.indexOf(sample.model);
+    if (i >= 0) this.models.splice(i, 1);
+    this.models.push(sample.model);
+    if (this.models.length > 4) this.models.shift();
+  }
 
   /** Counts a request of the subject at `now`. */
   hit(now: number): void {

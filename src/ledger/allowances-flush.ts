@@ -117,7 +117,7 @@ export function flushTx(l: Ledger, req: FlushRequest, st: Standing | null, now: 
   const onLease = holder?.chargedNow(row.id) ?? false;
   if (st && !st.ok) reason = st.reason;
   if (st?.ok && req.sample) {
-    const v = subjectView(l, st.t, st.who, req.sample, st.holder, now);
+    const v = subjectView(l, st.t, st.who, req.sample, st.holder, now, req.models);
     if (!v) reason = reason ?? "no_price";
     else {
       // The windows as if this allowance held nothing: its old hold leaves, its batch lands.
@@ -234,8 +234,20 @@ export async function flushAllowance(l: Ledger, req: FlushRequest): Promise<Flus
 export async function afterBatch(l: Ledger, now: number, req: FlushRequest, alertsQueued: boolean): Promise<void> {
   if (req.records.length > 0) await anomalyCheckSoon(l, now);
   await afterAlerts(l, now, alertsQueued);
+  await afterHold(l, now);
+}
+
+/**
+ * After a hold moved: the alarm wakes for the next allowance expiry and to return an idle global
+ * lease, and a lease running low is topped up off the request path (as after a reserve).
+ */
+export async function afterHold(l: Ledger, now: number): Promise<void> {
   const next = new AllowanceStore(l.sql).nextExpiry();
   if (next !== null) await scheduleAlarm(l, next + EXPIRY_GRACE_MS);
+  const lease = l.state.lease;
+  const returnAt = lease?.returnAt() ?? null;
+  if (returnAt !== null) await scheduleAlarm(l, returnAt);
+  if (lease?.low()) void lease.acquire(now, 0);
 }
 
 /** The reserve path's fold (inside its transaction): the subject's own batch lands and its hold shrinks first. */

@@ -26,6 +26,8 @@ export interface AcquireRequest {
   sample: AllowanceSample;
   /** The subject's recent spend in this isolate, micro-USD per second: the hold covers a few seconds of it. */
   ratePerSec: number;
+  /** Other models the subject called recently here: priced in the snapshot too (a few at most). */
+  models?: string[];
 }
 
 /** What the isolate needs to price one model locally (the same `priceCall` the object runs). */
@@ -94,6 +96,8 @@ export interface FlushRequest {
   /** For a renewal's size (see {@link AcquireRequest}). */
   ratePerSec: number;
   sample: AllowanceSample | null;
+  /** As {@link AcquireRequest.models}. */
+  models?: string[];
   /**
    * Increases with every batch of this allowance: a batch overtaken by a later one (a fold travelling
    * with a reserve, a flush beside it) still adds its records but no longer sets the hold.

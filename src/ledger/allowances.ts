@@ -14,7 +14,7 @@ import { remainingOf, tokensCost } from "../budget/policy";
 import type { ScopeWindow } from "../budget/types";
 import { windowsAt } from "../budget/windows";
 import { lookupModel, resolvePrice } from "../pricing/cost";
-import { scheduleAlarm } from "./alarm";
+import { afterHold } from "./allowances-flush";
 import type { AcquireRequest, AcquireResult, AllowanceSample, AllowanceSnapshot, SnapshotModel } from "./allowances-types";
 import type { GlobalLeaseHolder } from "./global-lease";
 import { expectedOutput } from "./output";
@@ -31,6 +31,8 @@ import type { ReserveRequest } from "./types";
 export const ALLOWANCE_LIFETIME_MS = 1000;
 /** The alarm counts an unrenewed allowance as spent this long after its expiry. */
 export const EXPIRY_GRACE_MS = 2000;
+/** Models priced in a snapshot besides the sample's (and degrade targets). */
+const MAX_MODELS = 4;
 /** The hold covers this many seconds of the subject's recent spend. */
 const HOLD_SECONDS = 3;
 
@@ -81,6 +83,7 @@ export function subjectView(
   sample: AllowanceSample,
   holder: GlobalLeaseHolder,
   now: number,
+  also: readonly string[] = [],
 ): SubjectView | null {
   const cfg = t.config;
   const user = l.store.user(who.userId);
@@ -113,8 +116,12 @@ export function subjectView(
     return true;
   };
   if (!add(sample.model)) return null;
-  const to = cfg.degrade[sample.model];
-  if (to) add(to);
+  // The subject's other recent models and every degrade target: a model missing here goes the normal way.
+  for (const m of also.slice(0, MAX_MODELS)) if (!(m in models)) add(m);
+  for (const m of Object.keys(models)) {
+    const to = cfg.degrade[m];
+    if (to && !(to in models)) add(to);
+  }
 
   const m = models[sample.model] as SnapshotModel;
   const call = priceCall(sample.model, m.price, sampleRequest(sample), 0);
@@ -192,7 +199,7 @@ export async function acquireAllowance(l: Ledger, req: AcquireRequest): Promise<
   const store = new AllowanceStore(l.sql);
   const id = `al_${crypto.randomUUID()}`;
   const result = l.ctx.storage.transactionSync((): AcquireResult => {
-    const v = subjectView(l, t, who, req.sample, holder, now);
+    const v = subjectView(l, t, who, req.sample, holder, now, req.models);
     if (!v) return { none: "no_price" };
     const hold = sliceFor(v.windows, store.openCount(), v.ceiling, req.ratePerSec);
     if (hold === 0) return { none: "near_limit" };
@@ -217,6 +224,6 @@ export async function acquireAllowance(l: Ledger, req: AcquireRequest): Promise<
     });
     return { grant: snapshotOf(id, hold, expiresAt, who, v, t) };
   });
-  if ("grant" in result) await scheduleAlarm(l, result.grant.expiresAt + EXPIRY_GRACE_MS);
+  if ("grant" in result) await afterHold(l, now);
   return result;
 }

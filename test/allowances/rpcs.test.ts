@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { createKey, createTenant, eventually } from "../helpers/guard";
 import { windowsAt } from "../../src/budget/windows";
-import { ledger, one, untilLocal } from "./busy";
+import { hello, ledger, one, untilLocal } from "./busy";
+import { chat } from "../helpers/guard";
 
 const REQUESTS = 1000;
 const CONCURRENCY = 20;
@@ -34,5 +35,25 @@ describe("RPCs per request on a busy loop", () => {
       expect(c.requests).toBe(warm + REQUESTS);
       expect(c.reserved).toBe(0);
     }, 10_000);
+  });
+
+  it("a subject alternating models decides both at the edge (its snapshot prices its recent models)", async () => {
+    const t = await createTenant({ limits: { daily: 100 } });
+    const key = await createKey(t, { name: "k", role: "user", userId: "ann" });
+    await untilLocal(t, key);
+    const local: Record<string, number> = { "mock-large": 0, "mock-small": 0 };
+    for (let i = 0; i < 60; i++) {
+      const model = i % 2 === 0 ? "mock-large" : "mock-small";
+      const before = (await ledger(t).stats()).rpcs;
+      const res = await chat(key, { model, ...hello, max_tokens: 50 });
+      expect(res.status).toBe(200);
+      await res.text();
+      // The last 40 requests, once a renewal has seen both models.
+      if (i >= 20 && (await ledger(t).stats()).rpcs === before) local[model]! += 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Of 20 calls each, nearly all decided at the edge (a renewal's RPC may land in a few of the measurements).
+    expect(local["mock-large"]).toBeGreaterThanOrEqual(15);
+    expect(local["mock-small"]).toBeGreaterThanOrEqual(15);
   });
 });
