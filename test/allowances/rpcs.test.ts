@@ -11,7 +11,7 @@ import { hello, ledger, one, untilLocal } from "./busy";
 import { chat } from "../helpers/guard";
 
 const REQUESTS = 1000;
-const CONCURRENCY = 20;
+const CONCURRENCY = 40;
 
 describe("RPCs per request on a busy loop", () => {
   it("≤ 0.02 RPCs to the tenant object per request, every request counted", async () => {
