@@ -1,0 +1,20 @@
+/** What the profile times: the guard's hot-path modules, straight from src/ (bundled by build.mjs). */
+export { app } from "../../src/app.ts";
+export { generateKey, sha256Hex } from "../../src/auth/keys.ts";
+export { loadConfig } from "../../src/config.ts";
+export { edgeDecide } from "../../src/edge/edge-path.ts";
+export { HeldAllowance } from "../../src/edge/held.ts";
+export { decideLocally } from "../../src/edge/local-decision.ts";
+export { registry, subjectKey } from "../../src/edge/registry.ts";
+export { localResult } from "../../src/edge/wiring.ts";
+export { usageCost } from "../../src/pricing/cost.ts";
+export { billingHints } from "../../src/proxy/billing.ts";
+export { positionHeaders, serverTiming, warningHeader } from "../../src/proxy/budget-headers.ts";
+export { openaiUsage } from "../../src/proxy/dialects/openai.ts";
+export { routeModel } from "../../src/proxy/providers/registry.ts";
+export { jsonDepthExceeds, MAX_JSON_DEPTH, parseBody, subjectId } from "../../src/proxy/request.ts";
+export { RequestLog } from "../../src/proxy/request-log.ts";
+export { chatRoute } from "../../src/proxy/routes/chat.ts";
+export { measureOf } from "../../src/proxy/unknown-usage.ts";
+export { markVerified } from "../../src/proxy/verified-keys.ts";
+export { chatInput, fastInputTokens } from "../../src/tokens/inputs.ts";
