@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { TenantLedger } from "../ledger/tenant-ledger";
 import type { ReserveRequest, ReserveResult } from "../ledger/types";
+import { markVerified } from "../proxy/verified-keys";
 import { edgeDecide, type LocalTicket, type NormalPath } from "./edge-path";
 import type { EdgePort } from "./flush";
 
@@ -43,9 +44,22 @@ export async function reserveWithFold(
 
 /** The port for one request. */
 export function edgePort(c: Context<AppEnv>, stub: DurableObjectStub<TenantLedger>, keyHash: string, mode: "auto" | "on"): EdgePort {
+  // A grant means the object just re-authenticated the key: a busy subject with large bodies
+  // then skips the auth-first check as a reserve's acceptance would let it (verified-keys.ts).
+  const verified = (granted: boolean) => {
+    if (granted) markVerified(keyHash, Date.now());
+  };
   return {
-    acquire: (r) => stub.acquireAllowance(r),
-    flush: (r) => stub.flushAllowance(r),
+    acquire: async (r) => {
+      const res = await stub.acquireAllowance(r);
+      verified("grant" in res);
+      return res;
+    },
+    flush: async (r) => {
+      const res = await stub.flushAllowance(r);
+      verified("grant" in res);
+      return res;
+    },
     waitUntil: (p) => c.executionCtx.waitUntil(p),
     keyHash,
     mode,
