@@ -12,6 +12,7 @@ import { decide, tokensCost } from "../budget/policy";
 import type { ScopeWindow } from "../budget/types";
 import type { AllowanceSnapshot } from "../ledger/allowances-types";
 import { priceCall } from "../ledger/reserve-price";
+import { positionOut } from "../ledger/scopes";
 import type { BudgetPosition, ReserveRequest, WarningOut } from "../ledger/types";
 import type { Rates } from "../pricing/cost";
 
@@ -125,17 +126,13 @@ export function decideLocally(snap: AllowanceSnapshot, use: LocalUsage, req: Res
   const chosen = d.degradedFrom && degradedCall ? degradedCall : primary;
   // Sanity: the amount is the chosen model's full ceiling (no clamp slipped through).
   if (d.amount !== chosen.inputCost + tokensCost(target, chosen.outputRate)) return normal("clamp");
-  const t = d.tightest;
   return {
     kind: "local",
     model: d.model,
     degradedFrom: d.degradedFrom,
     amount: d.amount,
     forwardMaxTokens: d.forwardMaxTokens,
-    warnings: d.warnings.map((w) => ({ scope: w.scope.kind, scopeId: w.scope.id, window: w.window, pct: w.pct })),
-    tightest: t
-      ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt }
-      : null,
+    ...positionOut(d),
     rates: chosen.rates,
     outputCap: isChat && requested === null ? (d.forwardMaxTokens ?? null) : null,
     choices,

@@ -28,7 +28,7 @@ import { outputSample } from "./settle";
 import type { Ledger } from "./state";
 import { AllowanceStore, type AllowanceRow } from "./storage/allowances";
 import { rollupBatch } from "./storage/rollups";
-import type { TenantRow } from "./store";
+import type { TenantRow } from "./storage";
 
 /** Rows expired per alarm pass at most. */
 const EXPIRE_BATCH = 500;

@@ -24,7 +24,7 @@ import { priceCall } from "./reserve-price";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
 import type { Ledger } from "./state";
 import { AllowanceStore } from "./storage/allowances";
-import type { TenantRow } from "./store";
+import type { TenantRow } from "./storage";
 import type { ReserveRequest } from "./types";
 
 /** An allowance decides for at most this long before it must be renewed. */

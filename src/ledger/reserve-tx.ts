@@ -15,7 +15,7 @@ import { queueAlert, queueThresholdAlerts } from "./alerts";
 import { unknownContextMessage, type ContextLookup } from "./contexts";
 import { modelNotPriced, requestCostLimit, unboundedInput, undeclaredFeature, unpricedUnit, type Denied } from "./denials";
 import { priceCall } from "./reserve-price";
-import { formatUsd, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
+import { formatUsd, positionOut, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
 import type { LedgerStore } from "./storage";
 import type { ContextRef, ReserveRequest, ReserveResult } from "./types";
 
@@ -208,7 +208,6 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
     choices,
   });
   const alertsQueued = queueThresholdAlerts({ store: c.store, tenantId: c.tenantId, cfg, states, amount: decision.amount, now });
-  const t = decision.tightest;
   const result: ReserveResult = {
     status: "allowed",
     reservationId: req.requestId,
@@ -219,10 +218,7 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
     amount: decision.amount,
     forwardMaxTokens: decision.forwardMaxTokens,
     clamped: decision.clamped,
-    warnings: decision.warnings.map((w) => ({ scope: w.scope.kind, scopeId: w.scope.id, window: w.window, pct: w.pct })),
-    tightest: t
-      ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt }
-      : null,
+    ...positionOut(decision),
     shadowCode: decision.shadowCode,
     forwardHeaders: [...cfg.forwardHeaders],
   };

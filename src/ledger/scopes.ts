@@ -5,9 +5,10 @@
  */
 import { featureLimits, tenantLimits, toMicros, userFeatureLimits, userLimits, type ResolvedLimits } from "../budget/limits";
 import type { FeatureConfig, TenantConfig, UserConfig } from "../budget/tenant-config";
-import type { ScopeKind, ScopeRef, ScopeWindow } from "../budget/types";
+import type { ScopeKind, ScopeRef, ScopeWindow, Tightest, Warning } from "../budget/types";
 import type { WindowInfo, WindowKind } from "../budget/windows";
 import type { CounterRow } from "./storage";
+import type { BudgetPosition, WarningOut } from "./types";
 
 /** Storage key of a scope's counters. */
 export function scopeKey(s: ScopeRef): string {
@@ -104,4 +105,18 @@ export function formatUsd(micros: number): string {
   const usd = micros / 1_000_000;
   if (micros % 10_000 === 0) return `$${usd.toFixed(2)}`;
   return `$${usd.toFixed(6).replace(/0+$/, "")}`;
+}
+
+/** A decision's soft-limit crossings and tightest window as the RPC answer carries them (both paths). */
+export function positionOut(d: { warnings: readonly Warning[]; tightest: Tightest | null }): {
+  warnings: WarningOut[];
+  tightest: BudgetPosition | null;
+} {
+  const t = d.tightest;
+  return {
+    warnings: d.warnings.map((w) => ({ scope: w.scope.kind, scopeId: w.scope.id, window: w.window, pct: w.pct })),
+    tightest: t
+      ? { scope: t.scope.kind, scopeId: t.scope.id, window: t.window, limit: t.limit, remaining: t.remaining, resetAt: t.resetAt }
+      : null,
+  };
 }
