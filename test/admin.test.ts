@@ -351,6 +351,7 @@ describe("OpenAPI document", () => {
         "GET /tenants/{t}/alerts",
         "GET /tenants/{t}/audit",
         "GET /tenants/{t}/keys",
+        "GET /tenants/{t}/plan",
         "GET /tenants/{t}/review",
         "GET /tenants/{t}/usage",
         "PATCH /tenants/{t}",

@@ -91,6 +91,40 @@ const review = createRoute({
   },
 });
 
+const planRow = z.object({
+  month: z.string(),
+  plannedUsd: z.number().nullable(),
+  actualUsd: z.number().nullable(),
+  lastYearActualUsd: z.number().nullable(),
+  forecastUsd: z.number(),
+  projectedOverUsd: z.number().nullable(),
+});
+
+const plan = createRoute({
+  method: "get",
+  path: "/tenants/{t}/plan",
+  summary:
+    "Monthly plan: this month and the next 12 with planned limit, actual (month-to-date for this month), last year's actual, forecast (seasonal from 13 months of history, trend otherwise) and projected over/under",
+  middleware: [adminAuth()] as const,
+  request: { params: tenantParams },
+  responses: {
+    200: {
+      description: "The 13 rows",
+      content: {
+        "application/json": {
+          schema: z.object({
+            month: z.string(),
+            method: z.enum(["seasonal", "trend", "flat"]),
+            historyMonths: z.number(),
+            rows: z.array(planRow),
+          }),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
 const alerts = createRoute({
   method: "get",
   path: "/tenants/{t}/alerts",
@@ -190,6 +224,12 @@ export const reportRoutes = adminApp()
   .openapi(review, async (c) => {
     const { t } = c.req.valid("param");
     const report = await c.env.TENANT_LEDGER.getByName(t).review(c.req.valid("query").month);
+    if (!report) throw tenantNotFound(t);
+    return c.json(report, 200);
+  })
+  .openapi(plan, async (c) => {
+    const { t } = c.req.valid("param");
+    const report = await c.env.TENANT_LEDGER.getByName(t).plan();
     if (!report) throw tenantNotFound(t);
     return c.json(report, 200);
   })

@@ -4,7 +4,7 @@
  * unlimited (counted under the tenant). `null` at any level means explicitly
  * unlimited and stops the search.
  */
-import type { FeatureConfig, Limits, TenantConfig, UserConfig } from "./tenant-config";
+import type { FeatureConfig, Limits, Plan, TenantConfig, UserConfig } from "./tenant-config";
 
 /** Resolved limits in USD; absent means unlimited. */
 export interface ResolvedLimits {
@@ -70,4 +70,15 @@ export function toUsd(micros: number): number {
 export function maxRequestUsdOf(t: TenantConfig, user: UserConfig | undefined, feature: FeatureConfig | undefined): number | null {
   const set = [t.maxRequestUsd, user?.maxRequestUsd, feature?.maxRequestUsd].filter((v): v is number => typeof v === "number");
   return set.length > 0 ? Math.min(...set) : null;
+}
+
+/**
+ * The monthly limit (USD) of a scope for one month: the plan's amount when the
+ * month is planned, else the static monthly limit (undefined = unlimited).
+ * `month` is `YYYY-MM` or a window key `month:YYYY-MM` (in the tenant's zone).
+ */
+export function monthlyLimitFor(staticMonthly: number | undefined, plan: Plan | undefined, month: string): number | undefined {
+  const m = month.startsWith("month:") ? month.slice(6) : month;
+  const planned = plan?.[m];
+  return planned !== undefined ? planned : staticMonthly;
 }

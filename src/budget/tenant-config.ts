@@ -21,6 +21,15 @@ export const limitsSchema = z.object({ daily: usd.nullable().optional(), monthly
 
 const pct = z.number().gt(0).lte(1);
 
+/** A month key, `YYYY-MM` (month 01–12). */
+export const MONTH_KEY = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** Monthly plan: `YYYY-MM` → the month's limit in USD (positive, finite), overriding the static monthly limit for that month. */
+export const planSchema = z
+  .record(z.string().regex(MONTH_KEY, "plan months are YYYY-MM"), z.number().finite().positive().max(1_000_000_000))
+  .refine((p) => Object.keys(p).length <= 120, "a plan holds at most 120 months");
+export type Plan = z.infer<typeof planSchema>;
+
 const priceSchema = z
   .object({
     input: usd,
@@ -73,6 +82,8 @@ export const tenantInputSchema = z
     requireDeclaredFeatures: z.boolean().optional(),
     /** Billing-relevant client headers passed to the provider (lower case); default none. */
     forwardHeaders: z.array(z.enum(BILLING_HEADERS)).max(BILLING_HEADERS.length).optional(),
+    /** Monthly plan (operator only): named months' limits over `limits.monthly`. */
+    plan: planSchema.optional(),
   })
   .strict();
 
@@ -102,6 +113,8 @@ export interface TenantConfig {
   maxRequestUsd: number | null;
   requireDeclaredFeatures: boolean;
   forwardHeaders: BillingHeader[];
+  /** Absent on tenants stored before plans existed: read as no plan. */
+  plan?: Plan;
 }
 
 /** The defaults an absent field takes (DESIGN "Admin API"). */
@@ -163,6 +176,8 @@ export const featureInputSchema = z
     limits: limitsSchema.optional(),
     softLimitPct: pct.optional(),
     maxRequestUsd,
+    /** Monthly plan: named months' limits over `limits.monthly`. */
+    plan: planSchema.optional(),
   })
   .strict();
 export type FeatureConfig = z.infer<typeof featureInputSchema>;

@@ -5,7 +5,7 @@
  * alarm so an alert goes out within seconds of the crossing.
  */
 import { randomBase62 } from "../auth/keys";
-import { toUsd } from "../budget/limits";
+import { monthlyLimitFor, tenantLimits, toUsd } from "../budget/limits";
 import type { TenantConfig } from "../budget/tenant-config";
 import type { ScopeWindow } from "../budget/types";
 import { isoSeconds, windowsAt } from "../budget/windows";
@@ -185,9 +185,10 @@ export function anomalyCheck(c: { store: LedgerStore; tenantId: string; cfg: Ten
       detail: `$${toUsd(spike.lastHour).toFixed(2)} in the last hour, ${Number.isFinite(spike.ratio) ? `${spike.ratio.toFixed(1)}×` : "far above"} the 7-day hourly average of $${toUsd(spike.trailingAverage).toFixed(4)}`,
     });
   }
-  const monthlyLimit = c.cfg.limits.monthly;
-  if (monthlyLimit !== undefined && monthlyLimit !== null) {
-    const w = windowsAt(c.now, c.cfg.timezone).monthly;
+  // Against the month's plan when the month is planned (the same resolution the reservation uses).
+  const w = windowsAt(c.now, c.cfg.timezone).monthly;
+  const monthlyLimit = monthlyLimitFor(tenantLimits(c.cfg).monthly, c.cfg.plan, w.key);
+  if (monthlyLimit !== undefined) {
     const spent = c.store.counterRows("tenant", w.key)[0]?.spent ?? 0;
     const limit = Math.round(monthlyLimit * 1_000_000);
     const f = forecastExhaustion(spent, limit, w.startsAt, w.resetAt, c.now);

@@ -3,8 +3,8 @@
  * a month (the chargeback export), and the monthly review per feature (the
  * seed's "budget review & reallocation" table).
  */
-import { featureLimits, toUsd, userLimits, type ResolvedLimits } from "../budget/limits";
-import type { TenantConfig } from "../budget/tenant-config";
+import { featureLimits, monthlyLimitFor, tenantLimits, toUsd, userLimits, type ResolvedLimits } from "../budget/limits";
+import type { Plan, TenantConfig } from "../budget/tenant-config";
 import type { LedgerStore } from "./storage";
 
 /** Query of a usage report. */
@@ -53,7 +53,9 @@ export function usageReport(store: LedgerStore, cfg: TenantConfig, q: UsageQuery
   const win = `${q.period}:${q.at}`;
   const window = q.period === "day" ? "daily" : "monthly";
   const tenantRow = store.counterRows("tenant", win)[0];
-  const total = line("total", tenantRow?.spent ?? 0, tenantRow?.requests ?? 0, cfg.limits[window] ?? undefined);
+  // A month's limit is the plan's amount when the month is planned.
+  const limitOf = (l: ResolvedLimits, plan: Plan | undefined) => (window === "monthly" ? monthlyLimitFor(l.monthly, plan, q.at) : l[window]);
+  const total = line("total", tenantRow?.spent ?? 0, tenantRow?.requests ?? 0, limitOf(tenantLimits(cfg), cfg.plan));
   let groups: UsageLine[];
   if (q.groupBy === "model") {
     groups = store.spendByModel(q.period, q.at).map((r) => line(r.model, r.spent, r.requests, undefined));
@@ -61,8 +63,9 @@ export function usageReport(store: LedgerStore, cfg: TenantConfig, q: UsageQuery
     const prefix = `${q.groupBy}:`;
     groups = store.counterRows(prefix, win).map((r) => {
       const id = r.scope.slice(prefix.length);
-      const limits: ResolvedLimits = q.groupBy === "user" ? userLimits(cfg, store.user(id)) : featureLimits(store.feature(id));
-      return line(id, r.spent, r.requests, limits[window]);
+      if (q.groupBy === "user") return line(id, r.spent, r.requests, limitOf(userLimits(cfg, store.user(id)), undefined));
+      const f = store.feature(id);
+      return line(id, r.spent, r.requests, limitOf(featureLimits(f), f?.plan));
     });
   }
   groups.sort((a, b) => b.spendUsd - a.spendUsd || a.group.localeCompare(b.group));
@@ -112,7 +115,8 @@ export function reviewReport(store: LedgerStore, month: string): { month: string
   const features = [...names].sort().map((feature): ReviewLine => {
     const spent = now.get(feature) ?? 0;
     const previous = before.get(feature) ?? 0;
-    const allocatedUsd = featureLimits(store.feature(feature)).monthly ?? null;
+    const f = store.feature(feature);
+    const allocatedUsd = monthlyLimitFor(featureLimits(f).monthly, f?.plan, month) ?? null;
     const spentUsd = toUsd(spent);
     const trend = previous > 0 ? Math.round(((spent - previous) / previous) * 10_000) / 10_000 : null;
     return {

@@ -3,8 +3,8 @@
  * built from the tenant's stored configuration. Pure: the ledger passes in
  * what it read.
  */
-import { featureLimits, tenantLimits, toMicros, userFeatureLimits, userLimits, type ResolvedLimits } from "../budget/limits";
-import type { FeatureConfig, TenantConfig, UserConfig } from "../budget/tenant-config";
+import { featureLimits, monthlyLimitFor, tenantLimits, toMicros, userFeatureLimits, userLimits, type ResolvedLimits } from "../budget/limits";
+import type { FeatureConfig, Plan, TenantConfig, UserConfig } from "../budget/tenant-config";
 import type { ScopeKind, ScopeRef, ScopeWindow, Tightest, Warning } from "../budget/types";
 import type { WindowInfo, WindowKind } from "../budget/windows";
 import type { CounterRow } from "./storage";
@@ -30,6 +30,8 @@ export interface LimitedScope {
   ref: ScopeRef;
   limits: ResolvedLimits;
   softPct: number;
+  /** Monthly plan (tenant and feature scopes): planned months override `limits.monthly`. */
+  plan?: Plan;
 }
 
 /** Inputs for {@link scopesFor}. */
@@ -45,9 +47,9 @@ export interface ScopeContext {
 export function scopesFor(c: ScopeContext): LimitedScope[] {
   const soft = c.tenant.softLimitPct;
   const scopes: LimitedScope[] = [
-    { ref: { kind: "tenant", id: "" }, limits: tenantLimits(c.tenant), softPct: soft },
+    { ref: { kind: "tenant", id: "" }, limits: tenantLimits(c.tenant), softPct: soft, plan: c.tenant.plan },
     { ref: { kind: "user", id: c.userId }, limits: userLimits(c.tenant, c.user), softPct: c.user?.softLimitPct ?? soft },
-    { ref: { kind: "feature", id: c.feature }, limits: featureLimits(c.featureConfig), softPct: c.featureConfig?.softLimitPct ?? soft },
+    { ref: { kind: "feature", id: c.feature }, limits: featureLimits(c.featureConfig), softPct: c.featureConfig?.softLimitPct ?? soft, plan: c.featureConfig?.plan },
   ];
   const pair = userFeatureLimits(c.user, c.feature);
   if (pair.daily !== undefined || pair.monthly !== undefined) {
@@ -66,7 +68,7 @@ export function windowStates(
   for (const s of scopes) {
     for (const w of [windows.daily, windows.monthly]) {
       const row = counters.get(`${scopeKey(s.ref)}\u0000${w.key}`);
-      const limitUsd = s.limits[w.kind];
+      const limitUsd = w.kind === "monthly" ? monthlyLimitFor(s.limits.monthly, s.plan, w.key) : s.limits[w.kind];
       out.push({
         scope: s.ref,
         window: w.kind,

@@ -223,6 +223,11 @@ export class TenantLedger extends DurableObject<Env> {
     return views.review(this.rpc(), month);
   }
 
+  /** The monthly plan: this month and the next 12 (planned, actual, forecast); null when the tenant does not exist. */
+  plan(): ReturnType<typeof views.plan> {
+    return views.plan(this.rpc());
+  }
+
   /** The audit log, newest first; page with `beforeId`. */
   auditLog(limit = 100, beforeId: number | null = null): AuditEntry[] | null {
     return views.auditLog(this.rpc(), limit, beforeId);

@@ -5,6 +5,7 @@
  */
 import { windowsAt } from "../budget/windows";
 import { tenant } from "./admin";
+import { planReport } from "./plan";
 import { reviewReport, usageReport, type UsageQuery, type UsageReport } from "./reports";
 import { admit } from "./reserve";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
@@ -63,6 +64,12 @@ export function review(l: Ledger, month?: string): ReturnType<typeof reviewRepor
   const t = tenant(l);
   if (!t) return null;
   return reviewReport(l.store, month ?? windowsAt(Date.now(), t.config.timezone).monthly.key.replace(/^month:/, ""));
+}
+
+/** The monthly plan's 13 rows; null when the tenant does not exist. */
+export function plan(l: Ledger, now = Date.now()): ReturnType<typeof planReport> | null {
+  const t = tenant(l);
+  return t ? planReport(l.store, t.config, now) : null;
 }
 
 /** The audit log, newest first; page with `beforeId`. */
