@@ -4,7 +4,16 @@
  */
 
 /** Kinds of alert. */
-export type AlertKind = "soft_limit" | "tenant_90" | "hard_limit" | "spend_spike" | "burn_forecast";
+export type AlertKind =
+  | "soft_limit"
+  | "tenant_90"
+  | "hard_limit"
+  | "spend_spike"
+  | "burn_forecast"
+  | "burst_started"
+  | "burst_exhausted"
+  | "commitment_underuse"
+  | "commitment_overrun";
 
 /** Structured alert fields. */
 export interface AlertFields {
@@ -39,6 +48,14 @@ export function alertText(a: AlertFields): string {
       return `:rotating_light: budget-guard: spend spike on ${a.tenant}: ${a.detail ?? of}.`;
     case "burn_forecast":
       return `:chart_with_upwards_trend: budget-guard: at this pace ${a.tenant} runs out of its monthly budget on ${a.detail ?? "?"} (${of}).`;
+    case "burst_started":
+      return `:moneybag: budget-guard: ${where} started drawing on burst pool ${a.detail ?? ""} (${of}).`;
+    case "burst_exhausted":
+      return `:moneybag: budget-guard: burst pool ${a.detail ?? ""} of ${where} is used up (${of}).`;
+    case "commitment_underuse":
+      return `:chart_with_downwards_trend: budget-guard: ${a.tenant} is projected to use less than 90% of its commitment this month (${a.detail ?? of}).`;
+    case "commitment_overrun":
+      return `:chart_with_upwards_trend: budget-guard: ${a.tenant} is projected to exceed its commitment by more than 10% this month (${a.detail ?? of}).`;
   }
 }
 

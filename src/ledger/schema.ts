@@ -8,24 +8,12 @@
 import { ALLOWANCES_SCHEMA } from "./storage/allowances";
 import { FOLD_REQUESTS, ROLLUPS_SCHEMA } from "./storage/rollups";
 
-/** Minimal view of the SQL API the migrator needs. */
-export interface SqlExec {
-  exec(query: string, ...bindings: (string | number | null)[]): { toArray(): Record<string, unknown>[] };
-}
-
-/** A migration step: a statement, or a function for steps SQLite cannot make idempotent (ADD COLUMN). */
-type Step = string | ((sql: SqlExec) => void);
-
-/** Adds a column unless it exists, so the step can run again. */
-function addColumn(table: string, column: string, type: string): Step {
-  return (sql) => {
-    const exists = sql
-      .exec(`PRAGMA table_info(${table})`)
-      .toArray()
-      .some((c) => c.name === column);
-    if (!exists) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-  };
-}
+export type { SqlExec } from "./storage/migration-steps";
+import { addColumn, type SqlExec, type Step } from "./storage/migration-steps";
+import { BURSTS_SCHEMA } from "./storage/bursts";
+import { REALLOCATIONS_SCHEMA } from "./storage/reallocations";
+import { COMMITMENT_SCHEMA } from "./storage/commitments";
+import { APP_LAYER_SCHEMA } from "./storage/app-layer";
 
 /** Ordered migrations; index + 1 is the schema version they bring. */
 export const MIGRATIONS: readonly Step[][] = [
@@ -189,8 +177,16 @@ export const MIGRATIONS: readonly Step[][] = [
       for (const statement of FOLD_REQUESTS) sql.exec(statement);
     },
   ],
-  // v7: edge allowances, one row per hold an isolate has (src/ledger/storage/allowances.ts). Later migrations go after this one.
+  // v7: edge allowances, one row per hold an isolate has (src/ledger/storage/allowances.ts).
   [...ALLOWANCES_SCHEMA],
+  // v8: burst pools and their draws (src/ledger/storage/bursts.ts).
+  [...BURSTS_SCHEMA],
+  // v9: reallocation requests and monthly limit adjustments (src/ledger/storage/reallocations.ts).
+  [...REALLOCATIONS_SCHEMA],
+  // v10: committed-use discounts: list cost kept beside the net cost (src/ledger/storage/commitments.ts).
+  [...COMMITMENT_SCHEMA],
+  // v11: the application layer's reservations and recorded usage (src/ledger/storage/app-layer.ts). Later migrations go after this one.
+  [...APP_LAYER_SCHEMA],
 ];
 
 /** The version this code expects. */
