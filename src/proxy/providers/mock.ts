@@ -12,10 +12,12 @@
  * usage the call would have had, or, by the header `x-mock-background` sent
  * with the call, stays `in_progress` forever (`pending`) or ends `failed`
  * without usage (`failed`). The id carries the job, so the mock keeps no state.
+ * Tool calls (a `[[tool:<name>]]` marker, `x-mock-tool-call`, a forced tool choice): mock-tools.ts.
  */
 import { lookupModel } from "../../pricing/cost";
 import { chatInput, embeddingsInput, exactInputTokens, messagesInput, responsesInput, type InputPieces } from "../../tokens/inputs";
 import { countTokensExact } from "../../tokens/exact";
+import { toolCallReply, wantedToolCall } from "./mock-tools";
 import type { Provider, RouteKind, UpstreamCall } from "./types";
 
 /** A background job's id: `resp_bg_<mode>_<input tokens>_<output tokens>_<nonce>`. */
@@ -111,6 +113,13 @@ export const mock: Provider = {
     const withUsage = fail !== "no-usage";
     const created = Math.floor(Date.now() / 1000);
     const id = crypto.randomUUID().replace(/-/g, "").slice(0, 24);
+
+    // A tool call when the request offers tools and asks for one (see mock-tools.ts).
+    const tool = wantedToolCall(call.route, call.body, h);
+    if (tool) {
+      const reply = await toolCallReply({ ...call, id, created, inputTokens, withUsage, encoding }, tool);
+      return "body" in reply ? json(reply.body) : sse(reply.events, {});
+    }
 
     if (call.route === "embeddings") {
       const input = call.body.input;
