@@ -3,17 +3,22 @@
  * `/admin/v1`. One `onError` renders every failure in the route's dialect and
  * never echoes internal errors.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env";
 import { adminRoutes } from "./admin";
 import { ConfigError, loadConfig } from "./config";
 import { ApiError, dialectOf, errorBody } from "./errors";
+import { memoized } from "./openapi/document";
+import { v1Document } from "./openapi/v1-document";
 import { proxyRoutes } from "./proxy";
 
-/** The guard's HTTP app. */
-export const app = new Hono<AppEnv>();
+/**
+ * The guard's HTTP app. An OpenAPIHono so that an OpenAPIHono sub-app mounted under `/v1` lands in
+ * its registry, which `GET /v1/openapi.json` reads (src/openapi/v1-document.ts).
+ */
+export const app = new OpenAPIHono<AppEnv>();
 
 app.get("/health", (c) => c.json({ status: "ok" }));
 
@@ -24,6 +29,9 @@ app.use("*", async function requestContext(c, next) {
   c.header("x-request-id", c.get("requestId"));
 });
 
+const v1OpenApi = memoized(() => v1Document(app));
+// Before the proxy's catch-all 404; unauthenticated, like /health and the admin document.
+app.get("/v1/openapi.json", (c) => c.json(v1OpenApi()));
 app.route("/v1", proxyRoutes);
 app.route("/admin/v1", adminRoutes);
 

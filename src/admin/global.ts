@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { GLOBAL_NAME } from "../global/global-ledger";
 import type { GlobalStatus } from "../global/types";
+import { OPERATOR_ONLY } from "../openapi/security";
 import { adminApp } from "./app";
 import { adminAuth } from "./auth";
 import { errorResponses, limitsSchema } from "./schemas";
@@ -13,23 +14,28 @@ const globalInput = z
     blocked: z.boolean().optional(),
     leaseCapUsd: z.number().positive().max(1_000_000).optional(),
   })
-  .strict();
+  .strict()
+  .openapi("GlobalInput");
 
-const globalStatus = z.object({
-  limits: z.object({ daily: z.number().nullable().optional(), monthly: z.number().nullable().optional() }),
-  blocked: z.boolean(),
-  leaseCapUsd: z.number(),
-  daily: z.object({ window: z.string(), spentUsd: z.number(), outstandingUsd: z.number() }),
-  monthly: z.object({ window: z.string(), spentUsd: z.number(), outstandingUsd: z.number() }),
-  leases: z.array(z.object({ tenant: z.string(), grantedUsd: z.number(), expiresAt: z.string() })),
-  calls: z.object({ acquire: z.number(), release: z.number(), revoke: z.number() }),
-});
+const globalStatus = z
+  .object({
+    limits: z.object({ daily: z.number().nullable().optional(), monthly: z.number().nullable().optional() }),
+    blocked: z.boolean(),
+    leaseCapUsd: z.number(),
+    daily: z.object({ window: z.string(), spentUsd: z.number(), outstandingUsd: z.number() }),
+    monthly: z.object({ window: z.string(), spentUsd: z.number(), outstandingUsd: z.number() }),
+    leases: z.array(z.object({ tenant: z.string(), grantedUsd: z.number(), expiresAt: z.string() })),
+    calls: z.object({ acquire: z.number(), release: z.number(), revoke: z.number() }),
+  })
+  .openapi("GlobalStatus");
 
 const json = { "application/json": { schema: globalStatus } };
 
 const getGlobal = createRoute({
   method: "get",
   path: "/global",
+  operationId: "getGlobal",
+  security: OPERATOR_ONLY,
   summary: "Global limits, spend, outstanding leases and the tenants holding them (operator)",
   middleware: [adminAuth({ operatorOnly: true })] as const,
   responses: { 200: { description: "The global budget", content: json }, ...errorResponses },
@@ -38,6 +44,8 @@ const getGlobal = createRoute({
 const putGlobal = createRoute({
   method: "put",
   path: "/global",
+  operationId: "putGlobal",
+  security: OPERATOR_ONLY,
   summary: "Set the global limits (operator); every lease is revoked so the change applies at once",
   middleware: [adminAuth({ operatorOnly: true })] as const,
   request: { body: { required: true, content: { "application/json": { schema: globalInput } } } },

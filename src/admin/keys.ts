@@ -9,6 +9,7 @@ import { tenantNotFound } from "./tenants";
 const createKey = createRoute({
   method: "post",
   path: "/tenants/{t}/keys",
+  operationId: "createKey",
   summary: "Issue a guard key (the plaintext is in this response only)",
   middleware: [adminAuth()] as const,
   request: { params: tenantParams, body: { required: true, content: { "application/json": { schema: createKeySchema } } } },
@@ -18,6 +19,7 @@ const createKey = createRoute({
 const listKeys = createRoute({
   method: "get",
   path: "/tenants/{t}/keys",
+  operationId: "listKeys",
   summary: "List the tenant's keys (never the key nor its hash)",
   middleware: [adminAuth()] as const,
   request: { params: tenantParams },
@@ -30,6 +32,7 @@ const listKeys = createRoute({
 const revokeKey = createRoute({
   method: "delete",
   path: "/tenants/{t}/keys/{id}",
+  operationId: "revokeKey",
   summary: "Revoke a key; the very next request with it is refused",
   middleware: [adminAuth()] as const,
   request: { params: keyParams },

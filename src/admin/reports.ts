@@ -23,18 +23,21 @@ const usageQuery = z
     path: ["at"],
   });
 
-const usageLine = z.object({
-  group: z.string(),
-  spendUsd: z.number(),
-  limitUsd: z.number().nullable(),
-  remainingUsd: z.number().nullable(),
-  utilization: z.number().nullable(),
-  requests: z.number(),
-});
+const usageLine = z
+  .object({
+    group: z.string(),
+    spendUsd: z.number(),
+    limitUsd: z.number().nullable(),
+    remainingUsd: z.number().nullable(),
+    utilization: z.number().nullable(),
+    requests: z.number(),
+  })
+  .openapi("UsageLine");
 
 const usage = createRoute({
   method: "get",
   path: "/tenants/{t}/usage",
+  operationId: "getUsage",
   summary: "Spend, limit, remaining, utilization and requests per user, feature or model; `Accept: text/csv` for the chargeback export",
   middleware: [adminAuth()] as const,
   request: { params: tenantParams, query: usageQuery },
@@ -43,13 +46,15 @@ const usage = createRoute({
       description: "The usage report",
       content: {
         "application/json": {
-          schema: z.object({
-            period: z.enum(["day", "month"]),
-            at: z.string(),
-            groupBy: z.string(),
-            total: usageLine,
-            groups: z.array(usageLine),
-          }),
+          schema: z
+            .object({
+              period: z.enum(["day", "month"]),
+              at: z.string(),
+              groupBy: z.string(),
+              total: usageLine,
+              groups: z.array(usageLine),
+            })
+            .openapi("UsageReport"),
         },
         "text/csv": { schema: z.string() },
       },
@@ -61,6 +66,7 @@ const usage = createRoute({
 const review = createRoute({
   method: "get",
   path: "/tenants/{t}/review",
+  operationId: "getReview",
   summary: "Monthly review per feature: allocated, spent, % utilized, trend against the previous month, suggested action",
   middleware: [adminAuth()] as const,
   request: { params: tenantParams, query: z.object({ month: z.string().regex(MONTH, "month must be YYYY-MM").optional() }) },
@@ -69,21 +75,23 @@ const review = createRoute({
       description: "The review",
       content: {
         "application/json": {
-          schema: z.object({
-            month: z.string(),
-            previousMonth: z.string(),
-            features: z.array(
-              z.object({
-                feature: z.string(),
-                allocatedUsd: z.number().nullable(),
-                spentUsd: z.number(),
-                utilization: z.number().nullable(),
-                previousSpentUsd: z.number(),
-                trend: z.number().nullable(),
-                action: z.string(),
-              }),
-            ),
-          }),
+          schema: z
+            .object({
+              month: z.string(),
+              previousMonth: z.string(),
+              features: z.array(
+                z.object({
+                  feature: z.string(),
+                  allocatedUsd: z.number().nullable(),
+                  spentUsd: z.number(),
+                  utilization: z.number().nullable(),
+                  previousSpentUsd: z.number(),
+                  trend: z.number().nullable(),
+                  action: z.string(),
+                }),
+              ),
+            })
+            .openapi("ReviewReport"),
         },
       },
     },
@@ -91,18 +99,21 @@ const review = createRoute({
   },
 });
 
-const planRow = z.object({
-  month: z.string(),
-  plannedUsd: z.number().nullable(),
-  actualUsd: z.number().nullable(),
-  lastYearActualUsd: z.number().nullable(),
-  forecastUsd: z.number(),
-  projectedOverUsd: z.number().nullable(),
-});
+const planRow = z
+  .object({
+    month: z.string(),
+    plannedUsd: z.number().nullable(),
+    actualUsd: z.number().nullable(),
+    lastYearActualUsd: z.number().nullable(),
+    forecastUsd: z.number(),
+    projectedOverUsd: z.number().nullable(),
+  })
+  .openapi("PlanRow");
 
 const plan = createRoute({
   method: "get",
   path: "/tenants/{t}/plan",
+  operationId: "getPlan",
   summary:
     "Monthly plan: this month and the next 12 with planned limit, actual (month-to-date for this month), last year's actual, forecast (seasonal from 13 months of history, trend otherwise) and projected over/under",
   middleware: [adminAuth()] as const,
@@ -112,12 +123,14 @@ const plan = createRoute({
       description: "The 13 rows",
       content: {
         "application/json": {
-          schema: z.object({
-            month: z.string(),
-            method: z.enum(["seasonal", "trend", "flat"]),
-            historyMonths: z.number(),
-            rows: z.array(planRow),
-          }),
+          schema: z
+            .object({
+              month: z.string(),
+              method: z.enum(["seasonal", "trend", "flat"]),
+              historyMonths: z.number(),
+              rows: z.array(planRow),
+            })
+            .openapi("PlanReport"),
         },
       },
     },
@@ -128,13 +141,14 @@ const plan = createRoute({
 const alerts = createRoute({
   method: "get",
   path: "/tenants/{t}/alerts",
+  operationId: "listAlerts",
   summary: "Alert history and delivery state, newest first",
   middleware: [adminAuth()] as const,
   request: { params: tenantParams, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }) },
   responses: {
     200: {
       description: "The alerts",
-      content: { "application/json": { schema: z.object({ alerts: z.array(z.looseObject({ id: z.string() })) }) } },
+      content: { "application/json": { schema: z.object({ alerts: z.array(z.looseObject({ id: z.string() }).openapi("Alert")) }) } },
     },
     ...errorResponses,
   },
@@ -143,6 +157,7 @@ const alerts = createRoute({
 const audit = createRoute({
   method: "get",
   path: "/tenants/{t}/audit",
+  operationId: "listAuditEntries",
   summary: "Audit log of admin changes (who, what, before, after, when), newest first, paged with `before`",
   middleware: [adminAuth()] as const,
   request: {
@@ -159,15 +174,17 @@ const audit = createRoute({
         "application/json": {
           schema: z.object({
             entries: z.array(
-              z.object({
-                id: z.number(),
-                at: z.string(),
-                actor: z.string(),
-                action: z.string(),
-                target: z.string(),
-                before: z.unknown(),
-                after: z.unknown(),
-              }),
+              z
+                .object({
+                  id: z.number(),
+                  at: z.string(),
+                  actor: z.string(),
+                  action: z.string(),
+                  target: z.string(),
+                  before: z.unknown(),
+                  after: z.unknown(),
+                })
+                .openapi("AuditEntry"),
             ),
           }),
         },

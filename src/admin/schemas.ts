@@ -3,9 +3,24 @@
  * OpenAPI document and the validation are the same objects.
  */
 import { z } from "@hono/zod-openapi";
-import { tenantIdSchema, subjectIdSchema } from "../budget/tenant-config";
+import {
+  featureInputSchema as featureInput,
+  limitsSchema as limits,
+  subjectIdSchema,
+  tenantIdSchema,
+  tenantInputSchema as tenantInput,
+  userInputSchema as userInput,
+} from "../budget/tenant-config";
 
-export { tenantInputSchema, userInputSchema, featureInputSchema, limitsSchema } from "../budget/tenant-config";
+// Named (`.openapi(name)`) so the OpenAPI document has them as components and generated clients get named types.
+/** Daily and monthly limits in USD; `null` is explicitly unlimited. */
+export const limitsSchema = limits.openapi("Limits");
+/** A tenant's fields as PUT and PATCH accept them. */
+export const tenantInputSchema = tenantInput.openapi("TenantInput");
+/** `PUT /tenants/{t}/users/{u}` body. */
+export const userInputSchema = userInput.openapi("UserInput");
+/** `PUT /tenants/{t}/features/{f}` body. */
+export const featureInputSchema = featureInput.openapi("FeatureInput");
 
 /** `{t}` path parameter. */
 export const tenantParams = z.object({ t: tenantIdSchema });
@@ -30,30 +45,73 @@ export const createKeySchema = z
   .refine((k) => k.role === "user" || k.role === "service" || (k.userId === undefined && k.feature === undefined), {
     message: "admin keys are not bound to a user or feature",
     path: ["role"],
-  });
+  })
+  .openapi("CreateKeyRequest");
 
 /** A key as listed. */
-export const keyInfoSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  role: z.enum(["user", "service", "admin"]),
-  userId: z.string().nullable(),
-  feature: z.string().nullable(),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-});
+export const keyInfoSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(["user", "service", "admin"]),
+    userId: z.string().nullable(),
+    feature: z.string().nullable(),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi("Key");
 
 /** A key as created: the only time the plaintext is shown. */
-export const createdKeySchema = keyInfoSchema.extend({ key: z.string() });
+export const createdKeySchema = keyInfoSchema.extend({ key: z.string() }).openapi("CreatedKey");
 
-/** A tenant as returned. */
-export const tenantSchema = z.looseObject({ id: z.string() });
+const maybeUsd = z.number().nullable();
+const priceOverride = z.object({
+  input: z.number(),
+  output: z.number(),
+  cachedInput: z.number().optional(),
+  cacheWrite: z.number().optional(),
+  cacheWrite1h: z.number().optional(),
+  audioInput: z.number().optional(),
+});
+
+/** A tenant as returned: its stored configuration with every default filled in (fields added later pass through). */
+export const tenantSchema = z
+  .looseObject({
+    id: z.string(),
+    name: z.string(),
+    limits: limitsSchema,
+    softLimitPct: z.number(),
+    userDefaults: limitsSchema,
+    tiers: z.record(z.string(), limitsSchema),
+    degrade: z.record(z.string(), z.string()),
+    minOutputTokens: z.number(),
+    onHardLimit: z.enum(["error", "message"]),
+    blockStatus: z.union([z.literal(429), z.literal(402)]),
+    upgradeMessage: z.string().nullable(),
+    mode: z.enum(["enforce", "shadow"]),
+    alertWebhook: z.string().nullable(),
+    onSpike: z.enum(["alert", "freeze"]),
+    alertThresholds: z.array(z.number()),
+    spikeFloorUsd: z.number(),
+    timezone: z.string(),
+    prices: z.record(z.string(), priceOverride),
+    maxRequestUsd: maybeUsd,
+    requireDeclaredFeatures: z.boolean(),
+    forwardHeaders: z.array(z.string()),
+    plan: z.record(z.string(), z.number()).optional(),
+    webhookSecret: z.string().optional().describe("The alert webhook's signing secret: only in the response that created the tenant"),
+    frozenAt: z.string().optional().describe("Set while a spend spike froze the tenant (onSpike: freeze)"),
+    frozenReason: z.string().optional(),
+  })
+  .openapi("Tenant");
 
 /** The admin API's error body. */
-export const errorSchema = z.object({
-  error: z.object({ message: z.string(), code: z.string(), details: z.unknown().optional() }),
-});
+export const errorSchema = z
+  .object({
+    error: z.object({ message: z.string(), code: z.string(), details: z.unknown().optional() }),
+  })
+  .openapi("AdminError");
 
 /** Standard error responses for the OpenAPI document. */
 export const errorResponses = {

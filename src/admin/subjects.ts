@@ -8,6 +8,7 @@ import { tenantNotFound } from "./tenants";
 const putUser = createRoute({
   method: "put",
   path: "/tenants/{t}/users/{u}",
+  operationId: "putUser",
   summary: "Set a user's tier, limit overrides and per-feature limits",
   middleware: [adminAuth()] as const,
   request: { params: userParams, body: { required: true, content: { "application/json": { schema: userInputSchema } } } },
@@ -20,6 +21,7 @@ const putUser = createRoute({
 const putFeature = createRoute({
   method: "put",
   path: "/tenants/{t}/features/{f}",
+  operationId: "putFeature",
   summary: "Set a feature's limits",
   middleware: [adminAuth()] as const,
   request: { params: featureParams, body: { required: true, content: { "application/json": { schema: featureInputSchema } } } },

@@ -10,6 +10,7 @@ import type { TenantInput } from "../budget/tenant-config";
 import { DIRECTORY_NAME } from "../directory/tenant-directory";
 import { webhookUrlProblem } from "../alerts/webhook-url";
 import { ApiError } from "../errors";
+import { OPERATOR_ONLY } from "../openapi/security";
 import { adminApp } from "./app";
 import { actorName, adminAuth } from "./auth";
 import { errorResponses, tenantInputSchema, tenantParams, tenantSchema } from "./schemas";
@@ -49,6 +50,8 @@ function directory(c: Context<AppEnv>) {
 const putTenant = createRoute({
   method: "put",
   path: "/tenants/{t}",
+  operationId: "putTenant",
+  security: OPERATOR_ONLY,
   summary: "Create or replace a tenant (operator); absent fields take their defaults",
   middleware: [adminAuth({ operatorOnly: true })] as const,
   request: { params: tenantParams, body: { required: true, content: { "application/json": { schema: tenantInputSchema } } } },
@@ -58,6 +61,7 @@ const putTenant = createRoute({
 const patchTenant = createRoute({
   method: "patch",
   path: "/tenants/{t}",
+  operationId: "patchTenant",
   summary:
     "Merge fields into a tenant; a tenant admin may change only tiers, userDefaults, degrade, minOutputTokens, onHardLimit, upgradeMessage, alertWebhook",
   middleware: [adminAuth()] as const,
@@ -68,6 +72,7 @@ const patchTenant = createRoute({
 const getTenant = createRoute({
   method: "get",
   path: "/tenants/{t}",
+  operationId: "getTenant",
   summary: "Read a tenant's configuration",
   middleware: [adminAuth()] as const,
   request: { params: tenantParams },
@@ -77,6 +82,8 @@ const getTenant = createRoute({
 const deleteTenant = createRoute({
   method: "delete",
   path: "/tenants/{t}",
+  operationId: "deleteTenant",
+  security: OPERATOR_ONLY,
   summary: "Delete a tenant, its keys (at once) and its data (operator)",
   middleware: [adminAuth({ operatorOnly: true })] as const,
   request: { params: tenantParams },
@@ -86,6 +93,8 @@ const deleteTenant = createRoute({
 const listTenants = createRoute({
   method: "get",
   path: "/tenants",
+  operationId: "listTenants",
+  security: OPERATOR_ONLY,
   summary: "List tenants (operator), ordered by id, paged with `after`",
   middleware: [adminAuth({ operatorOnly: true })] as const,
   request: {
@@ -96,12 +105,16 @@ const listTenants = createRoute({
   },
   responses: {
     200: json(
-      z.object({
-        tenants: z.array(
-          z.object({ id: z.string(), name: z.string(), timezone: z.string(), createdAt: z.string(), updatedAt: z.string() }),
-        ),
-        next: z.string().nullable(),
-      }),
+      z
+        .object({
+          tenants: z.array(
+            z
+              .object({ id: z.string(), name: z.string(), timezone: z.string(), createdAt: z.string(), updatedAt: z.string() })
+              .openapi("TenantSummary"),
+          ),
+          next: z.string().nullable(),
+        })
+        .openapi("TenantPage"),
       "A page of tenants",
     ),
     ...errorResponses,
@@ -111,6 +124,7 @@ const listTenants = createRoute({
 const unfreezeTenant = createRoute({
   method: "post",
   path: "/tenants/{t}/unfreeze",
+  operationId: "unfreezeTenant",
   summary: "Lift a spend-spike freeze (onSpike: freeze)",
   middleware: [adminAuth()] as const,
   request: { params: tenantParams },
