@@ -26,6 +26,12 @@ function worker(mode: "off" | "auto" | "on") {
         // An OpenAI-compatible provider configured by name, addressed as `compat/<model>`.
         PROVIDERS: JSON.stringify([{ name: "compat", baseUrl: "https://compat.example/v1", keySecret: "COMPAT_API_KEY" }]),
         COMPAT_API_KEY: "sk-compat-secret",
+        GEMINI_API_KEY: "test-gemini-secret",
+        // One Azure OpenAI resource with a chat and an embedding deployment (test/azure).
+        AZURE_OPENAI: JSON.stringify([
+          { resource: "guard-test", keySecret: "AZURE_OPENAI_API_KEY", deployments: { "prod-4o": "gpt-4o", "cheap-4o": "gpt-4o-mini", embed: "text-embedding-3-small" } },
+        ]),
+        AZURE_OPENAI_API_KEY: "test-azure-secret",
         ALLOWANCES: mode,
       },
       outboundService: (request: Request) =>

@@ -13,6 +13,8 @@ import { ApiError, dialectOf, errorBody } from "./errors";
 import { memoized } from "./openapi/document";
 import { v1Document } from "./openapi/v1-document";
 import { proxyRoutes } from "./proxy";
+import { azureRoutes } from "./proxy/routes/azure";
+import { geminiModelRoute, geminiRoutes } from "./proxy/routes/gemini";
 
 /**
  * The guard's HTTP app. An OpenAPIHono so that an OpenAPIHono sub-app mounted under `/v1` lands in
@@ -32,7 +34,11 @@ app.use("*", async function requestContext(c, next) {
 const v1OpenApi = memoized(() => v1Document(app));
 // Before the proxy's catch-all 404; unauthenticated, like /health and the admin document.
 app.get("/v1/openapi.json", (c) => c.json(v1OpenApi()));
+// Gemini's `models/{model}:{method}` under /v1 (the @google/genai default), before the OpenAI routes' 404.
+app.post("/v1/models/*", geminiModelRoute);
 app.route("/v1", proxyRoutes);
+app.route("/v1beta", geminiRoutes);
+app.route("/openai", azureRoutes);
 app.route("/admin/v1", adminRoutes);
 
 app.notFound((c) => {

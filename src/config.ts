@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { Env } from "./env";
+import { azureResourcesSchema } from "./proxy/providers/azure-config";
 
 const flag = z.enum(["on", "off", "true", "false", "1", "0"]).transform((v) => v === "on" || v === "true" || v === "1");
 
@@ -15,6 +16,12 @@ const configSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().default("https://api.openai.com/v1"),
   ANTHROPIC_BASE_URL: z.string().url().default("https://api.anthropic.com/v1"),
+  /** Google's Gemini API key (a secret): what the guard sends upstream, never the caller's guard key. */
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  /** Gemini API origin; the guard appends `/v1beta/models/{model}:{method}` (the version the client used). */
+  GEMINI_BASE_URL: z.string().url().default("https://generativelanguage.googleapis.com"),
+  /** Azure OpenAI resources and their deployments (a JSON array in a var; see src/proxy/providers/azure-config.ts). */
+  AZURE_OPENAI: azureResourcesSchema,
   /** OpenAI-compatible providers by name: a JSON array in a var, addressed as `name/model`. */
   PROVIDERS: z.preprocess(
     (v) => {

@@ -1,13 +1,13 @@
 /**
  * One error type for every client-facing failure. Routes throw it; the app's
- * single `onError` renders it in the dialect of the route (OpenAI, Anthropic
- * or the admin API), so no handler formats its own errors.
+ * single `onError` renders it in the dialect of the route (OpenAI, Anthropic,
+ * Gemini or the admin API), so no handler formats its own errors.
  */
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /** The error shapes the guard speaks. */
-export type Dialect = "openai" | "anthropic" | "admin";
+export type Dialect = "openai" | "anthropic" | "gemini" | "admin";
 
 /** Options for {@link ApiError}. */
 export interface ApiErrorOptions {
@@ -60,6 +60,20 @@ function anthropicType(status: number): string {
   return "api_error";
 }
 
+/** Google's canonical status name for an HTTP status (google.rpc.Code), as its SDKs and docs show it. */
+function googleStatus(status: number): string {
+  if (status === 400 || status === 413 || status === 415 || status === 422) return "INVALID_ARGUMENT";
+  if (status === 401) return "UNAUTHENTICATED";
+  if (status === 403) return "PERMISSION_DENIED";
+  if (status === 404) return "NOT_FOUND";
+  if (status === 409) return "ABORTED";
+  // Budget blocks (429, or 402 where the tenant chose it): Google's quota status.
+  if (status === 429 || status === 402) return "RESOURCE_EXHAUSTED";
+  if (status === 503 || status === 502) return "UNAVAILABLE";
+  if (status === 504) return "DEADLINE_EXCEEDED";
+  return "INTERNAL";
+}
+
 /** The JSON body of an error in a dialect. */
 export function errorBody(
   dialect: Dialect,
@@ -69,6 +83,16 @@ export function errorBody(
   switch (dialect) {
     case "anthropic":
       return { type: "error", error: { type: anthropicType(status), message: err.message } };
+    case "gemini":
+      // Google's error shape; the guard's own code rides in an ErrorInfo detail, as Google puts its reasons.
+      return {
+        error: {
+          code: status,
+          message: err.message,
+          status: googleStatus(status),
+          details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: err.code, domain: "budget-guard" }],
+        },
+      };
     case "admin":
       return { error: { message: err.message, code: err.code, ...(err.details === undefined ? {} : { details: err.details }) } };
     case "openai":
@@ -80,5 +104,6 @@ export function errorBody(
 export function dialectOf(path: string): Dialect {
   if (path.startsWith("/admin/")) return "admin";
   if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "anthropic";
+  if (path.startsWith("/v1beta/") || /^\/v1\/models\/[^/]+:/.test(path)) return "gemini";
   return "openai";
 }

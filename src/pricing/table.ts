@@ -12,6 +12,10 @@
  *   table: base input, 5m cache write, cache hit, output) and the per-model
  *   overview pages under platform.claude.com/docs/en/models/ (model ids, max
  *   output, status), plus the model-deprecations page.
+ * - Google Gemini: ai.google.dev/gemini-api/docs/pricing could not be read
+ *   directly; every Gemini figure is secondary (see the entries), from copies
+ *   of that page: alecaifactory/salfagpt (snapshot of 2025-10-08),
+ *   eidast/ai-models-stats, deploybase.ai (March 2026), morphllm.com.
  * - An entry marked "secondary:" could not be confirmed on an official page
  *   that was readable; the named secondary source (which itself cites the
  *   official page) was used instead. Anything that could not be confirmed at
@@ -65,6 +69,7 @@ export const PRICE_TABLE_CHECKED: string = "2026-11-17";
 /** Official pricing and model pages used (secondary sources are named next to the entries that needed them). */
 export const PRICE_SOURCES: readonly string[] = [
   "https://developers.openai.com/api/docs/models",
+  "https://ai.google.dev/gemini-api/docs/pricing",
   "https://developers.openai.com/api/docs/models/compare",
   "https://developers.openai.com/api/docs/models/gpt-6.2-sol",
   "https://developers.openai.com/api/docs/models/gpt-6-luna",
@@ -120,6 +125,13 @@ const claude = (maxOutputTokens: number, price: ModelPrice, thinking: "request" 
     hiddenReasoning: thinking === "always",
     thinksByDefault: thinking !== "request",
   });
+
+/**
+ * Gemini models. Thinking is billed as output ("output price including thinking tokens") and never
+ * streamed in full, so a model that can think hides output; Gemini's tokenizer is not tiktoken's.
+ */
+const gemini = (maxOutputTokens: number, price: ModelPrice, thinks: boolean): ModelInfo =>
+  chat("gemini", "gemini_approx", maxOutputTokens, price, { hiddenReasoning: thinks });
 
 // Anthropic snapshots that have both a dated id and an alias share one entry.
 // (Anthropic dates are -YYYYMMDD, which the -YYYY-MM-DD stripping in cost.ts
@@ -267,4 +279,23 @@ export const MODELS: Readonly<Record<string, ModelInfo>> = applyTiers({
   "claude-haiku-5-5": claude(128_000, { input: 0.1, cacheWrite: 0.125, cachedInput: 0.01, output: 0.5 }, "default"),
   "claude-haiku-4-5-20251001": CLAUDE_HAIKU_4_5,
   "claude-haiku-4-5": CLAUDE_HAIKU_4_5,
+
+  // ── Google Gemini ───────────────────────────────────────────────────────────
+  // Standard (paid) tier; batch and the free tier are not modelled. audioInput is the page's audio
+  // input price; cached audio is billed as fresh audio (dialects/gemini.ts), an over-count.
+  // 2.5 Pro: $1.25 / $10, cache $0.125, >200K tier in tiers.ts; audio at the text price. Secondary:
+  // salfagpt (2025-10-08 snapshot), eidast/ai-models-stats, deploybase.ai (March 2026). 65,536 out.
+  "gemini-2.5-pro": gemini(65_536, { input: 1.25, cachedInput: 0.125, output: 10, audioInput: 1.25 }, true),
+  // 2.5 Flash: $0.30 text/image/video, $1.00 audio, $2.50 out, cache $0.03 (same sources). Thinks by default.
+  "gemini-2.5-flash": gemini(65_536, { input: 0.3, cachedInput: 0.03, output: 2.5, audioInput: 1 }, true),
+  // 2.5 Flash-Lite: $0.10 / $0.40 and cache $0.01 (eidast/ai-models-stats, salfagpt, morphllm). Audio input
+  // NOT CONFIRMED: the preview's $0.50 (clannorg/CLANNAI) is used, the highest figure seen (the GA price may
+  // be lower: over-counts). Thinks only when asked, but a request can ask: treated as hiding output.
+  "gemini-2.5-flash-lite": gemini(65_536, { input: 0.1, cachedInput: 0.01, output: 0.4, audioInput: 0.5 }, true),
+  // 2.0 Flash: $0.10 / $0.40 (salfagpt, eidast, morphllm: "shuts down June 1, 2026"; kept so requests still
+  // price). Cache price NOT CONFIRMED (eidast lists none): cached input is billed at the input price.
+  // Audio $0.70 NOT CONFIRMED (no readable source). No thinking; 8,192 out.
+  "gemini-2.0-flash": gemini(8_192, { input: 0.1, output: 0.4, audioInput: 0.7 }, false),
+  // gemini-embedding-001: $0.15 per 1M input tokens (salfagpt, eidast).
+  "gemini-embedding-001": embedding("gemini", "gemini_approx", 0.15),
 });

@@ -33,7 +33,11 @@
  *   Claude Sonnet 4.5 (1M beta) above 200K: 2x input and cache, 1.5x output
  *   (official service-tiers page burndown; $6 / $22.50 secondary: eonsr.com).
  *   Opus 4.6 and Sonnet 4.6 dropped their premium on 2026-03-13 (secondary:
- *   agentmastered.com, claudecodecamp.com) and carry none.
+ *   agentmastered.com, claudecodecamp.com) and carry none. Gemini 2.5 Pro
+ *   above 200K prompt tokens: input $1.25 → $2.50, cache $0.125 → $0.25
+ *   (2x), output $10 → $15 (1.5x), for the whole call (Gemini pricing page,
+ *   "prompts > 200k tokens"; secondary: the page as snapshotted 2025-10-08 in
+ *   alecaifactory/salfagpt, deploybase.ai March 2026).
  */
 import type { LongContextPrice, ModelInfo, ModelPrice } from "./types";
 
@@ -86,6 +90,7 @@ const LONG_CONTEXT: Readonly<Record<string, { above: number; input: number; outp
   "claude-haiku-5-5": { above: 100_000, input: 5, output: 5 },
   "claude-sonnet-4-5": { above: 200_000, input: 2, output: 1.5 },
   "claude-sonnet-4-5-20250929": { above: 200_000, input: 2, output: 1.5 },
+  "gemini-2.5-pro": { above: 200_000, input: 2, output: 1.5 },
 };
 
 /** The long-context tier of `p` for a rule: every input-side price times `input`, output times `output`. */

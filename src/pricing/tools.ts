@@ -24,6 +24,16 @@
  *   allowance, free when web_search_20260209 or web_fetch_20260209 is in the
  *   request (official code-execution page). The guard bounds one call at one
  *   container-hour ($0.05) and ignores the free allowance (over-counts).
+ * Google Gemini (ai.google.dev/gemini-api/docs/pricing, not readable directly;
+ * as Google staff quote it on discuss.ai.google.dev, 2025, and secondary
+ * copies of the page, e.g. clannorg/CLANNAI's pricing notes):
+ * - `google_search` (Grounding with Google Search, also the older
+ *   `googleSearchRetrieval`) on Gemini 2.x: $35 / 1,000 grounded prompts after
+ *   1,500 free requests a day, "each API call using the google_search tool
+ *   counts as a single billable grounding request" (forum staff answer). The
+ *   guard ignores the free allowance (over-counts). Gemini 3 bills $14 / 1,000
+ *   search queries instead (forum, citing the pricing page); no Gemini 3 model
+ *   is in the table, so that unit is not modelled.
  *
  * A tool name missing from its provider's table is unpriced: the call is
  * refused with unpriced_unit, never priced at $0.
@@ -50,11 +60,16 @@ const ANTHROPIC_FEES: Readonly<Record<string, number>> = {
   code_execution_with_web: 0,
 };
 
-/** Fees by provider; the mock provider speaks both dialects and bills like both. */
+const GEMINI_FEES: Readonly<Record<string, number>> = {
+  google_search: PER_1K(35),
+};
+
+/** Fees by provider; the mock provider speaks every dialect and bills like each. */
 export const TOOL_FEES: Readonly<Record<ProviderName, Readonly<Record<string, number>>>> = {
   openai: OPENAI_FEES,
   anthropic: ANTHROPIC_FEES,
-  mock: { ...ANTHROPIC_FEES, ...OPENAI_FEES },
+  gemini: GEMINI_FEES,
+  mock: { ...GEMINI_FEES, ...ANTHROPIC_FEES, ...OPENAI_FEES },
 };
 
 /**

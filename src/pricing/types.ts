@@ -1,8 +1,11 @@
 /** Which upstream dialect family a model belongs to; the provider registry maps it to a module. */
-export type ProviderName = "openai" | "anthropic" | "mock";
+export type ProviderName = "openai" | "anthropic" | "gemini" | "mock";
 
-/** Tokenizer used to count a model's input: exact BPE for OpenAI families, an approximation for Claude. */
-export type Encoding = "o200k_base" | "cl100k_base" | "claude_approx";
+/**
+ * Tokenizer used to count a model's input: exact BPE for OpenAI families, an approximation for
+ * Claude and Gemini (their tokenizers are not tiktoken's: counted with cl100k and scaled up).
+ */
+export type Encoding = "o200k_base" | "cl100k_base" | "claude_approx" | "gemini_approx";
 
 /** Per-million-token prices of one pricing tier (USD). */
 export interface TokenPrices {

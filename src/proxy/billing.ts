@@ -25,6 +25,7 @@
  */
 import { lookupModel } from "../pricing/cost";
 import { toolFeesFor } from "../pricing/tools";
+import { geminiHints } from "./dialects/gemini-billing";
 import type { RouteKind } from "./providers/types";
 
 /** Searches per call the guard allows when a Claude web tool sets no `max_uses`. */
@@ -258,7 +259,10 @@ export function billingHints(route: RouteKind, body: Record<string, unknown>): B
       return responsesHints(body);
     case "messages":
       return messagesHints(body);
+    case "generateContent":
+      return geminiHints(body);
     case "embeddings":
+    case "embedContent":
       return empty();
   }
 }

@@ -14,7 +14,7 @@ import type { TenantLedger } from "../ledger/tenant-ledger";
 import type { LocalTicket } from "../edge/edge-path";
 import type { Usage } from "../pricing/cost";
 import { serverTiming } from "./budget-headers";
-import { DIALECT_USAGE, type ModelRoute } from "./providers/registry";
+import { DIALECT_USAGE, providerSecretNames, type ModelRoute } from "./providers/registry";
 import type { ResponseRef } from "./dialects/types";
 import { ProviderUnavailable, ROUTE_DIALECT } from "./providers/types";
 import type { RequestLog } from "./request-log";
@@ -122,6 +122,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
         clientHeaders: c.req.raw.headers,
         forwardHeaders: o.forwardHeaders,
         signal: AbortSignal.timeout(stream ? config.UPSTREAM_STREAM_TIMEOUT_MS : config.UPSTREAM_TIMEOUT_MS),
+        clientUrl: c.req.url,
       },
       config,
     );
@@ -135,7 +136,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
     release("released");
     if (err instanceof ProviderUnavailable) {
       console.error(JSON.stringify({ level: "error", msg: err.message, requestId: c.get("requestId") }));
-      throw new ApiError(503, `The provider for "${String(o.body.model)}" is not configured on this guard.`, {
+      throw new ApiError(503, `The provider for "${String(o.body.model ?? target.upstreamModel)}" is not configured on this guard.`, {
         code: "provider_unavailable",
       });
     }
@@ -220,7 +221,7 @@ export async function forward(o: ForwardOptions): Promise<Response> {
 /** Replaces every configured provider secret in `text`. */
 export function redactSecrets(text: string, config: Config): string {
   let out = text;
-  for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ADMIN_TOKEN", ...config.PROVIDERS.map((p) => p.keySecret)]) {
+  for (const name of ["ADMIN_TOKEN", ...providerSecretNames(config)]) {
     const secret = config.secret(name);
     if (secret && secret.length >= 8) out = out.split(secret).join("[redacted]");
   }

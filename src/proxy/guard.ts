@@ -13,7 +13,7 @@ import { exactInputTokens, fastInputTokens } from "../tokens/inputs";
 import { blockHeaders, positionHeaders, serverTiming, warningHeader } from "./budget-headers";
 import { billingHints } from "./billing";
 import { forward } from "./forward";
-import { routeModel, RoutingError, type ModelRoute } from "./providers/registry";
+import { rerouteModel, routeModel, RoutingError, type ModelRoute } from "./providers/registry";
 import { parseBody, readBody, requireGuardKey, subjectId } from "./request";
 import { RequestLog } from "./request-log";
 import type { RouteSpec } from "./routes/spec";
@@ -25,9 +25,9 @@ import { AUTH_FIRST_ABOVE_CHARS, forgetVerified, markVerified, recentlyVerified 
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function route(model: string, spec: RouteSpec, c: Context<AppEnv>): ModelRoute {
+function route(model: string, spec: RouteSpec, c: Context<AppEnv>, from?: ModelRoute): ModelRoute {
   try {
-    return routeModel(model, spec.route, c.get("config"));
+    return from ? rerouteModel(from, model, spec.route, c.get("config")) : routeModel(model, spec.route, c.get("config"));
   } catch (err) {
     if (err instanceof RoutingError) throw new ApiError(400, err.message, { code: "model_not_found", param: "model" });
     throw err;
@@ -76,13 +76,13 @@ export function llmHandler(spec: RouteSpec) {
     const config = c.get("config");
     const log = new RequestLog(c.get("requestId"), spec.route, config.LOG_PROMPTS);
     c.set("log", log);
-    const { key, tenantId } = requireGuardKey(c);
+    const { key, tenantId } = requireGuardKey(c, spec.credential?.(c.req.raw));
     log.set({ tenant: tenantId });
     const raw = await readBody(c, config.MAX_BODY_BYTES);
     // Server-Timing's guard figure is time in the isolate: it starts once the body has arrived (I/O).
     const started = performance.now();
     const body = parseBody(raw, spec);
-    const model = body.model as string;
+    const model = spec.modelOf ? spec.modelOf(c.req.raw, body, config) : (body.model as string);
     const target = route(model, spec, c);
     const userId = subjectId(c.req.header("x-budget-user"), "X-Budget-User");
     const bodyUserId = subjectId(spec.userOf(body), "user");
@@ -252,7 +252,7 @@ export function llmHandler(spec: RouteSpec) {
     }
 
     // The call may go to a cheaper model (degrade) and with a lower output cap (clamp).
-    const actual = res.model === target.priceKey ? target : route(res.model, spec, c);
+    const actual = res.model === target.priceKey ? target : route(res.model, spec, c, target);
     const capped = res.forwardMaxTokens !== undefined ? spec.withMaxTokens(body, res.forwardMaxTokens) : body;
     // The limits the guard chose for built-in tools the client left unbounded (max_uses, max_tool_calls…).
     const outgoing = hints.rewrite ? hints.rewrite(capped) : capped;

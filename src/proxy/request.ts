@@ -10,9 +10,12 @@ import { SUBJECT_ID } from "../budget/tenant-config";
 import { ApiError } from "../errors";
 import type { Body, RouteSpec } from "./routes/spec";
 
-/** A guard key from the request, checked for shape only (the tenant's object verifies it). */
-export function requireGuardKey(c: Context<AppEnv>): { key: string; tenantId: string } {
-  const key = credentialOf(c.req.raw.headers);
+/**
+ * A guard key from the request, checked for shape only (the tenant's object verifies it). `dialectKey`
+ * is where the route's dialect carries it otherwise (Gemini `x-goog-api-key`, Azure `api-key`).
+ */
+export function requireGuardKey(c: Context<AppEnv>, dialectKey?: string | null): { key: string; tenantId: string } {
+  const key = credentialOf(c.req.raw.headers) ?? dialectKey ?? null;
   if (!key) {
     throw new ApiError(401, "Missing API key: send your guard key as `Authorization: Bearer <key>` or `x-api-key`.", {
       code: "missing_api_key",

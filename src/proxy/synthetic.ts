@@ -3,7 +3,8 @@
  * as an ordinary assistant message in the route's dialect, streaming or not,
  * reporting zero usage because nothing was spent.
  */
-import type { RouteKind } from "./providers/types";
+import { geminiSyntheticAnswer } from "./dialects/gemini-synthetic";
+import { ROUTE_DIALECT, type RouteKind } from "./providers/types";
 
 function sse(events: { event?: string; data: unknown }[]): string {
   return events
@@ -16,6 +17,7 @@ export function syntheticAnswer(route: RouteKind, model: string, text: string, s
   const id = crypto.randomUUID().replace(/-/g, "").slice(0, 24);
   const created = Math.floor(Date.now() / 1000);
   const headers = { "content-type": stream ? "text/event-stream; charset=utf-8" : "application/json" };
+  if (ROUTE_DIALECT[route] === "gemini") return geminiSyntheticAnswer(model, text, stream);
   if (route === "messages") {
     const msg = { id: `msg_${id}`, type: "message", role: "assistant", model, stop_sequence: null };
     const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };

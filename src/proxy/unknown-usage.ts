@@ -6,7 +6,7 @@
  * ceiling (the whole reservation), never at a guess below it. It measures a
  * call exactly only when everything billed is in what it saw: the model hides
  * no output (no hidden reasoning), the tokenizer is the provider's own (not
- * the Claude approximation), and the input has no part the guard only bounds
+ * the Claude or Gemini approximation), and the input has no part the guard only bounds
  * from outside (remote files, stored context, built-in tool calls, cache
  * writes, background work). Then input is counted exactly and output is the
  * visible text counted exactly: the provider billed at most that.
@@ -14,7 +14,7 @@
 import type { ContextRef } from "../ledger/types";
 import type { Usage } from "../pricing/cost";
 import { hidesOutput } from "../pricing/reasoning";
-import { exactInputTokens, type InputPieces } from "../tokens/inputs";
+import { exactInputTokens, isApproximate, type InputPieces } from "../tokens/inputs";
 import { countTokensExact } from "../tokens/exact";
 import type { ModelRoute } from "./providers/registry";
 import type { Body } from "./routes/spec";
@@ -46,7 +46,7 @@ export interface Measure {
 export function measurableCall(target: ModelRoute, body: Body, call: CallBounds): boolean {
   return (
     !hidesOutput(target.priceKey, body) &&
-    target.encoding !== "claude_approx" &&
+    !isApproximate(target.encoding) &&
     call.pieces.unbounded.length === 0 &&
     call.context.length === 0 &&
     Object.values(call.toolCalls).every((n) => n <= 0) &&
@@ -69,8 +69,8 @@ export async function unknownUsage(
   generated: string,
   counted: "partial" | "estimated",
 ): Promise<{ usage: Usage; outcome: "partial" | "estimated" | "ceiling" }> {
-  // measurableCall excludes claude_approx, so the encoding here is an exact one.
-  if (!m.exact || m.encoding === "claude_approx") return { usage: NO_USAGE, outcome: "ceiling" };
+  // measurableCall excludes approximate encodings, so the encoding here is an exact one.
+  if (!m.exact || isApproximate(m.encoding)) return { usage: NO_USAGE, outcome: "ceiling" };
   const usage: Usage = {
     inputTokens: await exactInputTokens(m.pieces, m.encoding),
     cachedInputTokens: 0,

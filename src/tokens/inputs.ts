@@ -166,17 +166,32 @@ export function messagesInput(body: Record<string, unknown>): InputPieces {
   return out;
 }
 
+/**
+ * Whether an encoding only approximates the provider's tokenizer (Claude, Gemini): counts are
+ * cl100k scaled by CLAUDE_FACTOR, an upper bound but never an exact measure of what is billed.
+ * Gemini's SentencePiece vocabulary (256k pieces) splits prose into no more pieces than cl100k
+ * does, so the same factor keeps its bound conservative.
+ */
+export function isApproximate(encoding: Encoding): encoding is "claude_approx" | "gemini_approx" {
+  return encoding === "claude_approx" || encoding === "gemini_approx";
+}
+
+/** The tiktoken encoding an encoding is counted with. */
+export function exactEncodingOf(encoding: Encoding): "o200k_base" | "cl100k_base" {
+  return isApproximate(encoding) ? "cl100k_base" : encoding;
+}
+
 /** The fast, conservative upper bound on input tokens. */
 export function fastInputTokens(p: InputPieces, encoding: Encoding): number {
   let n = p.fixedTokens;
   for (const t of p.texts) n += estimateTokensUpperBound(t);
-  return encoding === "claude_approx" ? Math.ceil(n * CLAUDE_FACTOR) : n;
+  return isApproximate(encoding) ? Math.ceil(n * CLAUDE_FACTOR) : n;
 }
 
-/** The exact count (js-tiktoken), or the documented approximation for Claude. */
+/** The exact count (js-tiktoken), or the documented approximation for Claude and Gemini. */
 export async function exactInputTokens(p: InputPieces, encoding: Encoding): Promise<number> {
-  const enc = encoding === "claude_approx" ? "cl100k_base" : encoding;
+  const enc = exactEncodingOf(encoding);
   let n = 0;
   for (const t of p.texts) n += await countTokensExact(t, enc);
-  return encoding === "claude_approx" ? Math.ceil((n + p.fixedTokens) * CLAUDE_FACTOR) : n + p.fixedTokens;
+  return isApproximate(encoding) ? Math.ceil((n + p.fixedTokens) * CLAUDE_FACTOR) : n + p.fixedTokens;
 }

@@ -11,12 +11,14 @@ const CL100K_IDS = ["gpt-4", "gpt-4-turbo", "gpt-3.5-turbo", "text-embedding-3-s
 
 function expectedProvider(id: string): ProviderName {
   if (id.startsWith("claude-")) return "anthropic";
+  if (id.startsWith("gemini-")) return "gemini";
   if (id.startsWith("mock-")) return "mock";
   return "openai";
 }
 
 function expectedEncoding(id: string): Encoding | undefined {
   if (id.startsWith("claude-")) return "claude_approx";
+  if (id.startsWith("gemini-")) return "gemini_approx";
   if (CL100K_IDS.includes(id)) return "cl100k_base";
   if (O200K_PREFIXES.some((p) => id.startsWith(p))) return "o200k_base";
   return undefined;
@@ -96,6 +98,7 @@ describe.each(entries)("%s", (id, info) => {
     const enc = expectedEncoding(id);
     if (enc !== undefined) expect(info.encoding).toBe(enc);
     if (info.provider !== "anthropic") expect(info.encoding).not.toBe("claude_approx");
+    if (info.provider !== "gemini") expect(info.encoding).not.toBe("gemini_approx");
     if (info.provider === "anthropic") expect(info.price.cacheWrite, "Anthropic models carry a 5m cache-write price").toBeDefined();
   });
 

@@ -152,7 +152,7 @@ const pieces = (s: string) => s.match(/.{1,16}/gs) ?? [s];
 
 /** The mock's answer carrying `tool`, in the route's shape. */
 export async function toolCallReply(c: ToolReplyContext, tool: MockToolCall): Promise<MockReply> {
-  const outputTokens = await countTokensExact(tool.name + tool.arguments, c.encoding === "claude_approx" ? "cl100k_base" : c.encoding);
+  const outputTokens = await countTokensExact(tool.name + tool.arguments, c.encoding === "claude_approx" || c.encoding === "gemini_approx" ? "cl100k_base" : c.encoding);
   const callId = `call_${c.id}`;
   switch (c.route) {
     case "responses":

@@ -15,7 +15,9 @@
  * Tool calls (a `[[tool:<name>]]` marker, `x-mock-tool-call`, a forced tool choice): mock-tools.ts.
  */
 import { lookupModel } from "../../pricing/cost";
-import { chatInput, embeddingsInput, exactInputTokens, messagesInput, responsesInput, type InputPieces } from "../../tokens/inputs";
+import { chatInput, embeddingsInput, exactEncodingOf, exactInputTokens, messagesInput, responsesInput, type InputPieces } from "../../tokens/inputs";
+import { geminiEmbedInput, geminiInput } from "../dialects/gemini-input";
+import { mockGemini, mockGeminiCount } from "./mock-gemini";
 import { countTokensExact } from "../../tokens/exact";
 import { toolCallReply, wantedToolCall } from "./mock-tools";
 import type { Provider, RouteKind, UpstreamCall } from "./types";
@@ -31,6 +33,8 @@ const INPUT_OF: Record<RouteKind, (b: Record<string, unknown>) => InputPieces> =
   responses: responsesInput,
   embeddings: embeddingsInput,
   messages: messagesInput,
+  generateContent: geminiInput,
+  embedContent: geminiEmbedInput,
 };
 
 /** Deterministic reply text of exactly `tokens` tokens: each word with its leading space is one token. */
@@ -98,8 +102,10 @@ function embeddingOf(text: string, dims: number): number[] {
 /** The mock provider module. */
 export const mock: Provider = {
   name: "mock",
-  routes: ["chat", "responses", "embeddings", "messages"],
+  routes: ["chat", "responses", "embeddings", "messages", "generateContent", "embedContent"],
   async send(call: UpstreamCall): Promise<Response> {
+    // Gemini's dialect has its own shapes and error format (mock-gemini.ts).
+    if (call.route === "generateContent" || call.route === "embedContent") return mockGemini(call);
     const h = call.clientHeaders;
     const latency = Math.min(60_000, Math.max(0, Number(h.get("x-mock-latency-ms") ?? 0) || 0));
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
@@ -140,7 +146,7 @@ export const mock: Provider = {
     const wanted = Math.max(1, Number(h.get("x-mock-output-tokens") ?? DEFAULT_OUTPUT_TOKENS) || DEFAULT_OUTPUT_TOKENS);
     const outTokens = Math.max(1, Math.min(wanted, cap ?? wanted, info?.maxOutputTokens ?? wanted));
     const text = replyText(outTokens);
-    const outputTokens = await countTokensExact(text, encoding === "claude_approx" ? "cl100k_base" : encoding);
+    const outputTokens = await countTokensExact(text, exactEncodingOf(encoding));
     const truncated = cap !== null && wanted > cap;
     const chunks = text.match(/.{1,24}/gs) ?? [text];
     const breakAfter = fail === "midstream" ? Math.max(1, Math.floor(chunks.length / 2)) : undefined;
@@ -267,6 +273,7 @@ export const mock: Provider = {
       }
     }
   },
+  countTokens: mockGeminiCount,
   async retrieve(route: RouteKind, id: string): Promise<Response> {
     const m = route === "responses" ? BACKGROUND_ID.exec(id) : null;
     if (!m)

@@ -6,15 +6,18 @@ import type { Config } from "../../config";
 import { lookupModel } from "../../pricing/cost";
 import type { Encoding } from "../../pricing/types";
 import { anthropicUsage } from "../dialects/anthropic";
+import { geminiUsage } from "../dialects/gemini";
 import { openaiUsage } from "../dialects/openai";
 import type { DialectUsage } from "../dialects/types";
 import { anthropic } from "./anthropic";
+import { azure } from "./azure";
+import { gemini } from "./gemini";
 import { mock } from "./mock";
 import { openai, openAICompatible } from "./openai";
-import { ROUTE_DIALECT, type Provider, type RouteKind } from "./types";
+import { ROUTE_DIALECT, RoutingError, type Provider, type RouteKind, type WireDialect } from "./types";
 
-/** Built-in providers by name. */
-const BUILT_IN: Readonly<Record<string, Provider>> = { openai, anthropic, mock };
+/** Built-in providers by name (Azure is addressed by deployment: `azure/<deployment>`, or its own routes). */
+const BUILT_IN: Readonly<Record<string, Provider>> = { openai, anthropic, gemini, azure, mock };
 
 /** Model prefixes routed without an explicit `provider/`. */
 const PREFIXES: readonly (readonly [string, string])[] = [
@@ -25,13 +28,15 @@ const PREFIXES: readonly (readonly [string, string])[] = [
   ["o4", "openai"],
   ["text-embedding-", "openai"],
   ["claude-", "anthropic"],
+  ["gemini-", "gemini"],
   ["mock-", "mock"],
 ];
 
 /** Usage readers per wire dialect. */
-export const DIALECT_USAGE: Readonly<Record<"openai" | "anthropic", DialectUsage>> = {
+export const DIALECT_USAGE: Readonly<Record<WireDialect, DialectUsage>> = {
   openai: openaiUsage,
   anthropic: anthropicUsage,
+  gemini: geminiUsage,
 };
 
 /** Where a model goes. */
@@ -44,8 +49,7 @@ export interface ModelRoute {
   encoding: Encoding;
 }
 
-/** Why a model cannot be routed; rendered as a 400. */
-export class RoutingError extends Error {}
+export { RoutingError } from "./types";
 
 const compatibleCache = new WeakMap<Config, Map<string, Provider>>();
 
@@ -79,8 +83,9 @@ export function routeModel(model: string, route: RouteKind, config: Config): Mod
     provider = providerNamed(name, config);
     if (!provider) throw new RoutingError(`Unknown provider "${name}" in model "${model}".`);
     upstreamModel = model.slice(slash + 1);
-    // Built-in providers share the price table; configured ones are priced under their full name.
-    priceKey = BUILT_IN[name] ? upstreamModel : model;
+    // Built-in providers share the price table; configured ones are priced under their full name; a
+    // provider that knows better (an Azure deployment runs a named model) says so itself.
+    priceKey = provider.priceKeyOf ? provider.priceKeyOf(upstreamModel, config) : BUILT_IN[name] ? upstreamModel : model;
   } else {
     const hit = PREFIXES.find(([prefix]) => model.startsWith(prefix));
     if (hit?.[1] === "mock" && !config.MOCK_PROVIDER) {
@@ -96,7 +101,23 @@ export function routeModel(model: string, route: RouteKind, config: Config): Mod
       `Model "${model}" is served by ${provider.name}, which does not speak the ${ROUTE_DIALECT[route]} ${route} route.`,
     );
   }
-  return { provider, upstreamModel, priceKey, encoding: lookupModel(upstreamModel)?.encoding ?? "o200k_base" };
+  return { provider, upstreamModel, priceKey, encoding: (lookupModel(priceKey) ?? lookupModel(upstreamModel))?.encoding ?? "o200k_base" };
+}
+
+/**
+ * Where a call degraded to `model` goes: to the upstream model of the same provider that serves it
+ * when the provider maps models (an Azure deployment of it), else wherever `model` routes by itself.
+ */
+export function rerouteModel(from: ModelRoute, model: string, route: RouteKind, config: Config): ModelRoute {
+  const upstream = from.provider.upstreamFor?.(model, config);
+  return routeModel(upstream === undefined ? model : `${from.provider.name}/${upstream}`, route, config);
+}
+
+/** Every provider secret the guard may send upstream, so nothing a provider echoes can leak one. */
+export function providerSecretNames(config: Config): string[] {
+  const names = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", ...config.PROVIDERS.map((p) => p.keySecret)];
+  for (const p of Object.values(BUILT_IN)) names.push(...(p.secretNames?.(config) ?? []));
+  return names;
 }
 
 /** Every provider name a deployment can route to, for `/v1/models`. */

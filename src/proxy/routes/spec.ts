@@ -3,6 +3,7 @@
  * the same for every route; each route file only says how to read its body.
  */
 import type { z } from "zod";
+import type { Config } from "../../config";
 import type { ContextRef } from "../../ledger/types";
 import type { InputPieces } from "../../tokens/inputs";
 import type { RouteKind } from "../providers/types";
@@ -33,6 +34,10 @@ export interface RouteSpec {
   background?(body: Body): boolean;
   /** Rewrites a streaming body so the upstream reports usage; says whether the client asked for it itself. */
   forUpstream(body: Body, stream: boolean): { body: Body; clientWantsUsage: boolean };
+  /** Where this dialect's clients send the key besides `Authorization` / `x-api-key` (Gemini `x-goog-api-key`, `?key=`). */
+  credential?(req: Request): string | null;
+  /** The model to route when the route names it outside the body (Gemini's path, an Azure deployment); default `body.model`. */
+  modelOf?(req: Request, body: Body, config: Config): string;
 }
 
 /** Non-negative integer fields as the guard accepts them. */
