@@ -42,6 +42,9 @@ function worker(mode: "off" | "auto" | "on") {
 
 const timeouts = { testTimeout: 30_000, hookTimeout: 30_000 };
 
+/** Suites outside test/allowances/ that need busy subjects deciding at the edge (the `allowances` project only). */
+const EDGE_SUITES = ["test/reallocations/edge-*.test.ts"];
+
 /** The behaviour suites that must pass through both paths. */
 export const BOTH_PATHS = [
   "test/hierarchy.test.ts",
@@ -56,8 +59,8 @@ export const BOTH_PATHS = [
 export default defineConfig({
   test: {
     projects: [
-      { plugins: [worker("off")], test: { name: "off", include: ["test/**/*.test.ts"], exclude: ["test/allowances/**"], ...timeouts } },
-      { plugins: [worker("auto")], test: { name: "allowances", include: ["test/allowances/**/*.test.ts"], ...timeouts } },
+      { plugins: [worker("off")], test: { name: "off", include: ["test/**/*.test.ts"], exclude: ["test/allowances/**", ...EDGE_SUITES], ...timeouts } },
+      { plugins: [worker("auto")], test: { name: "allowances", include: ["test/allowances/**/*.test.ts", ...EDGE_SUITES], ...timeouts } },
       { plugins: [worker("on")], test: { name: "on", include: BOTH_PATHS, ...timeouts } },
     ],
   },

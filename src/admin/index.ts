@@ -4,6 +4,7 @@ import { memoized } from "../openapi/document";
 import { adminApp } from "./app";
 import { globalRoutes } from "./global";
 import { keyRoutes } from "./keys";
+import { reallocationRoutes } from "./reallocations";
 import { reportRoutes } from "./reports";
 import { subjectRoutes } from "./subjects";
 import { tenantRoutes } from "./tenants";
@@ -14,6 +15,7 @@ export const adminRoutes = adminApp()
   .route("/", keyRoutes)
   .route("/", subjectRoutes)
   .route("/", reportRoutes)
+  .route("/", reallocationRoutes)
   .route("/", globalRoutes);
 
 const openApiDocument = memoized(() => adminDocument(adminRoutes));

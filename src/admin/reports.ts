@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { toCsv } from "../ledger/reports";
 import { adminApp } from "./app";
 import { adminAuth } from "./auth";
+import { reviewReallocationsSchema, suggestionSchema } from "./reallocations";
 import { errorResponses, tenantParams } from "./schemas";
 import { tenantNotFound } from "./tenants";
 
@@ -88,8 +89,10 @@ const review = createRoute({
                   previousSpentUsd: z.number(),
                   trend: z.number().nullable(),
                   action: z.string(),
+                  suggestion: suggestionSchema,
                 }),
               ),
+              reallocations: reviewReallocationsSchema,
             })
             .openapi("ReviewReport"),
         },

@@ -20,6 +20,7 @@ import type { GlobalLeaseHolder } from "./global-lease";
 import { expectedOutput } from "./output";
 import { admit, globalHolder } from "./reserve";
 import type { Attribution } from "./reserve-tx";
+import { adjustmentsOf } from "./reallocations";
 import { priceCall } from "./reserve-price";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
 import type { Ledger } from "./state";
@@ -88,7 +89,7 @@ export function subjectView(
   const cfg = t.config;
   const user = l.store.user(who.userId);
   const featureConfig = l.store.feature(who.feature);
-  const scopes = scopesFor({ tenant: cfg, userId: who.userId, feature: who.feature, user, featureConfig });
+  const scopes = scopesFor({ tenant: cfg, userId: who.userId, feature: who.feature, user, featureConfig, adjustments: adjustmentsOf(l) });
   const win = windowsAt(now, cfg.timezone);
   const wins = [win.daily.key, win.monthly.key];
   const counters = l.store.counters(

@@ -4,6 +4,7 @@
  * seed's "budget review & reallocation" table).
  */
 import { featureLimits, monthlyLimitFor, tenantLimits, toUsd, userLimits, type ResolvedLimits } from "../budget/limits";
+import { adjustedUsd, type Adjustments } from "../budget/reallocation";
 import type { Plan, TenantConfig } from "../budget/tenant-config";
 import type { LedgerStore } from "./storage";
 
@@ -48,14 +49,15 @@ function line(group: string, spent: number, requests: number, limitUsd: number |
   };
 }
 
-/** Usage per group in one window, with each group's own limit for that window. */
-export function usageReport(store: LedgerStore, cfg: TenantConfig, q: UsageQuery): UsageReport {
+/** Usage per group in one window, with each group's own limit for that window (monthly: plan and reallocations applied). */
+export function usageReport(store: LedgerStore, cfg: TenantConfig, q: UsageQuery, adjust: Adjustments): UsageReport {
   const win = `${q.period}:${q.at}`;
   const window = q.period === "day" ? "daily" : "monthly";
   const tenantRow = store.counterRows("tenant", win)[0];
   // A month's limit is the plan's amount when the month is planned.
-  const limitOf = (l: ResolvedLimits, plan: Plan | undefined) => (window === "monthly" ? monthlyLimitFor(l.monthly, plan, q.at) : l[window]);
-  const total = line("total", tenantRow?.spent ?? 0, tenantRow?.requests ?? 0, limitOf(tenantLimits(cfg), cfg.plan));
+  const limitOf = (l: ResolvedLimits, plan: Plan | undefined, scope: string) =>
+    window === "monthly" ? adjustedUsd(monthlyLimitFor(l.monthly, plan, q.at), adjust, scope, q.at) : l[window];
+  const total = line("total", tenantRow?.spent ?? 0, tenantRow?.requests ?? 0, limitOf(tenantLimits(cfg), cfg.plan, "tenant"));
   let groups: UsageLine[];
   if (q.groupBy === "model") {
     groups = store.spendByModel(q.period, q.at).map((r) => line(r.model, r.spent, r.requests, undefined));
@@ -63,9 +65,9 @@ export function usageReport(store: LedgerStore, cfg: TenantConfig, q: UsageQuery
     const prefix = `${q.groupBy}:`;
     groups = store.counterRows(prefix, win).map((r) => {
       const id = r.scope.slice(prefix.length);
-      if (q.groupBy === "user") return line(id, r.spent, r.requests, limitOf(userLimits(cfg, store.user(id)), undefined));
+      if (q.groupBy === "user") return line(id, r.spent, r.requests, limitOf(userLimits(cfg, store.user(id)), undefined, r.scope));
       const f = store.feature(id);
-      return line(id, r.spent, r.requests, limitOf(featureLimits(f), f?.plan));
+      return line(id, r.spent, r.requests, limitOf(featureLimits(f), f?.plan, r.scope));
     });
   }
   groups.sort((a, b) => b.spendUsd - a.spendUsd || a.group.localeCompare(b.group));
@@ -98,16 +100,22 @@ export function suggestAction(allocated: number | null, spent: number, trend: nu
   if (allocated === null) return "No limit set: consider one";
   const util = allocated > 0 ? spent / allocated : 1;
   if (util >= 0.995) return "Hard limit active, discuss";
-  if (util >= 0.9) {
-    const growth = Math.max(0.2, trend ?? 0);
-    return `Request +$${(Math.ceil(allocated * growth * 100) / 100).toFixed(2)}`;
-  }
+  if (util >= 0.9) return `Request +$${requestIncreaseUsd(allocated, trend).toFixed(2)}`;
   if (trend !== null && trend > 0.05) return "OK, growing as expected";
   return "OK, monitor";
 }
 
-/** The monthly review per feature: allocated, spent, utilization, trend, action. */
-export function reviewReport(store: LedgerStore, month: string): { month: string; previousMonth: string; features: ReviewLine[] } {
+/** The increase a "Request +$X" action asks for: the allocation grown by its trend, at least 20%, in whole cents up. */
+export function requestIncreaseUsd(allocated: number, trend: number | null): number {
+  return Math.ceil(allocated * Math.max(0.2, trend ?? 0) * 100) / 100;
+}
+
+/** The monthly review per feature: allocated (plan and reallocations applied), spent, utilization, trend, action. */
+export function reviewReport(
+  store: LedgerStore,
+  month: string,
+  adjust: Adjustments,
+): { month: string; previousMonth: string; features: ReviewLine[] } {
   const prev = previousMonth(month);
   const now = new Map(store.counterRows("feature:", `month:${month}`).map((r) => [r.scope.slice(8), r.spent]));
   const before = new Map(store.counterRows("feature:", `month:${prev}`).map((r) => [r.scope.slice(8), r.spent]));
@@ -116,7 +124,7 @@ export function reviewReport(store: LedgerStore, month: string): { month: string
     const spent = now.get(feature) ?? 0;
     const previous = before.get(feature) ?? 0;
     const f = store.feature(feature);
-    const allocatedUsd = monthlyLimitFor(featureLimits(f).monthly, f?.plan, month) ?? null;
+    const allocatedUsd = adjustedUsd(monthlyLimitFor(featureLimits(f).monthly, f?.plan, month), adjust, `feature:${feature}`, month) ?? null;
     const spentUsd = toUsd(spent);
     const trend = previous > 0 ? Math.round(((spent - previous) / previous) * 10_000) / 10_000 : null;
     return {

@@ -7,6 +7,7 @@
  */
 import { decide } from "../budget/policy";
 import { maxRequestUsdOf, toMicros } from "../budget/limits";
+import type { Adjustments } from "../budget/reallocation";
 import type { TenantConfig } from "../budget/tenant-config";
 import type { ScopeWindow } from "../budget/types";
 import { isoSeconds, windowsAt } from "../budget/windows";
@@ -44,6 +45,8 @@ export interface ReserveContext {
   canGrowLease: boolean;
   /** The stored context's recorded tokens; absent, every context is unknown. */
   contextTokens?: (refs: readonly ContextRef[]) => ContextLookup;
+  /** Monthly limit adjustments of applied reallocations (the object's memory). */
+  adjustments: Adjustments;
 }
 
 /** The transaction's outcome: a result for the worker, or "ask the GlobalLedger for more, then retry". */
@@ -109,7 +112,7 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
   const expected = isChat ? c.expectedOutput(req.model, modelMax) : 0;
   const choices = isChat ? Math.max(1, Math.floor(req.choices ?? 1)) : 1;
 
-  const scopes = scopesFor({ tenant: cfg, userId: who.userId, feature: who.feature, user, featureConfig });
+  const scopes = scopesFor({ tenant: cfg, userId: who.userId, feature: who.feature, user, featureConfig, adjustments: c.adjustments });
   const windows = windowsAt(now, cfg.timezone);
   const counters = c.store.counters(
     scopes.map((s) => scopeKey(s.ref)),

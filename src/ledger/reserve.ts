@@ -14,6 +14,7 @@ import { idempotencyKeyReused, type Denied } from "./denials";
 import { GlobalLeaseHolder } from "./global-lease";
 import { attribute, authDenied, authenticate } from "./keys";
 import { expectedOutput } from "./output";
+import { adjustmentsOf } from "./reallocations";
 import { reserveTx, type Attribution, type ReserveTxResult } from "./reserve-tx";
 import { afterAlerts } from "./scheduler";
 import type { Ledger } from "./state";
@@ -96,6 +97,7 @@ export async function reserve(l: Ledger, req: ReserveRequest): Promise<ReserveRe
         global: view.kind === "window" ? view.window : null,
         canGrowLease,
         contextTokens: (refs) => contextTokens(l.contexts, refs),
+        adjustments: adjustmentsOf(l),
       });
       alertsQueued ||= out.alertsQueued;
       const r = out.result;

@@ -4,6 +4,7 @@
  * what it read.
  */
 import { featureLimits, monthlyLimitFor, tenantLimits, toMicros, userFeatureLimits, userLimits, type ResolvedLimits } from "../budget/limits";
+import type { Adjustments } from "../budget/reallocation";
 import type { FeatureConfig, Plan, TenantConfig, UserConfig } from "../budget/tenant-config";
 import type { ScopeKind, ScopeRef, ScopeWindow, Tightest, Warning } from "../budget/types";
 import type { WindowInfo, WindowKind } from "../budget/windows";
@@ -32,6 +33,8 @@ export interface LimitedScope {
   softPct: number;
   /** Monthly plan (tenant and feature scopes): planned months override `limits.monthly`. */
   plan?: Plan;
+  /** Applied reallocations: month (`YYYY-MM`) → micro-USD added to the month's limit (user and feature scopes). */
+  adjust?: ReadonlyMap<string, number>;
 }
 
 /** Inputs for {@link scopesFor}. */
@@ -41,6 +44,8 @@ export interface ScopeContext {
   feature: string;
   user: UserConfig | undefined;
   featureConfig: FeatureConfig | undefined;
+  /** The tenant's monthly limit adjustments (applied reallocations); required so no caller forgets them. */
+  adjustments: Adjustments;
 }
 
 /** Every scope a request of (user, feature) counts in: tenant, user, feature, and user×feature where limited. */
@@ -51,6 +56,7 @@ export function scopesFor(c: ScopeContext): LimitedScope[] {
     { ref: { kind: "user", id: c.userId }, limits: userLimits(c.tenant, c.user), softPct: c.user?.softLimitPct ?? soft },
     { ref: { kind: "feature", id: c.feature }, limits: featureLimits(c.featureConfig), softPct: c.featureConfig?.softLimitPct ?? soft, plan: c.featureConfig?.plan },
   ];
+  for (const s of scopes) s.adjust = c.adjustments.get(scopeKey(s.ref));
   const pair = userFeatureLimits(c.user, c.feature);
   if (pair.daily !== undefined || pair.monthly !== undefined) {
     scopes.push({ ref: { kind: "user_feature", id: `${c.userId}|${c.feature}` }, limits: pair, softPct: c.user?.softLimitPct ?? soft });
@@ -74,7 +80,7 @@ export function windowStates(
         window: w.kind,
         key: w.key,
         resetAt: w.resetAt,
-        limit: limitUsd === undefined ? null : toMicros(limitUsd),
+        limit: limitUsd === undefined ? null : toMicros(limitUsd) + (w.kind === "monthly" ? (s.adjust?.get(w.key.slice(6)) ?? 0) : 0),
         spent: row?.spent ?? 0,
         reserved: row?.reserved ?? 0,
         softPct: s.softPct,

@@ -9,6 +9,7 @@
  * next alarm or request rebuilds.
  */
 import type { FeatureConfig, UserConfig } from "../budget/tenant-config";
+import type { Adjustments } from "../budget/reallocation";
 import type { Env } from "../env";
 import type { GlobalLeaseHolder } from "./global-lease";
 import type { BackgroundStore } from "./storage/background";
@@ -59,6 +60,8 @@ export class LedgerState {
   readonly users = new BoundedCache<UserConfig | undefined>();
   /** Feature settings (undefined = not declared). */
   readonly features = new BoundedCache<FeatureConfig | undefined>();
+  /** Monthly limit adjustments of applied reallocations (undefined = not read yet); an approval updates it. */
+  adjustments: Adjustments | undefined = undefined;
   /** Learned output per choice, newest first, per model. */
   readonly outputSamples = new Map<string, number[]>();
   /** The alarm time set, or null: a later alarm never replaces an earlier one. */
@@ -84,6 +87,7 @@ export class LedgerState {
     this.users.clear();
     this.features.clear();
     this.outputSamples.clear();
+    this.adjustments = undefined;
     this.tenant = null;
     this.alarmAt = null;
   }

@@ -10,6 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Role } from "../auth/keys";
+import type { ReallocationInput, ReallocationState } from "../budget/reallocation";
 import type { FeatureConfig, TenantConfig, TenantInput, UserConfig } from "../budget/tenant-config";
 import type { Env } from "../env";
 import * as admin from "./admin";
@@ -19,7 +20,8 @@ import type { AcquireRequest, AcquireResult, FlushRequest, FlushResult } from ".
 import { trackBackground, type TrackBackgroundRequest } from "./background";
 import type { CloseResult } from "./close";
 import * as keys from "./keys";
-import type { UsageQuery, UsageReport, reviewReport } from "./reports";
+import * as reallocations from "./reallocations";
+import type { UsageQuery, UsageReport } from "./reports";
 import { reserve, revokeGlobalLease } from "./reserve";
 import { closeWindows, tick, type TickResult } from "./scheduler";
 import { hasSchema, migrate } from "./schema";
@@ -211,6 +213,28 @@ export class TenantLedger extends DurableObject<Env> {
     return keys.revokeKey(this.rpc(), id, actor);
   }
 
+  // ---- admin: reallocations (audited) -----------------------------------------
+
+  /** Asks to move part of this month's limit between two user/feature scopes (`pending`). */
+  requestReallocation(input: ReallocationInput, actor: string): reallocations.Outcome | null {
+    return reallocations.requestReallocation(this.rpc(), input, actor);
+  }
+
+  /** Approves (applies, atomically with the room check) or rejects a pending request. */
+  decideReallocation(id: string, decision: "approve" | "reject", actor: string, reason?: string): reallocations.Outcome | null {
+    return reallocations.decideReallocation(this.rpc(), id, decision, actor, reason);
+  }
+
+  /** One reallocation request. */
+  getReallocation(id: string): reallocations.Outcome | null {
+    return reallocations.getReallocation(this.rpc(), id);
+  }
+
+  /** Reallocation requests, newest first, optionally of one state. */
+  listReallocations(state: ReallocationState | undefined, limit: number): reallocations.Reallocation[] | null {
+    return reallocations.listReallocations(this.rpc(), state, limit);
+  }
+
   // ---- admin: reports -------------------------------------------------------
 
   /** Usage per user, feature or model for a day or month; null when the tenant does not exist. */
@@ -219,7 +243,7 @@ export class TenantLedger extends DurableObject<Env> {
   }
 
   /** The monthly review per feature (default: the current month); null when the tenant does not exist. */
-  review(month?: string): ReturnType<typeof reviewReport> | null {
+  review(month?: string): ReturnType<typeof views.review> {
     return views.review(this.rpc(), month);
   }
 

@@ -6,6 +6,8 @@
 import { windowsAt } from "../budget/windows";
 import { tenant } from "./admin";
 import { planReport } from "./plan";
+import { adjustmentsOf } from "./reallocations";
+import { withReallocations, type ReallocationReview } from "./reallocations-review";
 import { reviewReport, usageReport, type UsageQuery, type UsageReport } from "./reports";
 import { admit } from "./reserve";
 import { scopeKey, scopesFor, windowStates } from "./scopes";
@@ -31,6 +33,7 @@ export function budget(
     feature: who.feature,
     user: l.store.user(who.userId),
     featureConfig: l.store.feature(who.feature),
+    adjustments: adjustmentsOf(l),
   });
   const windows = windowsAt(now, t.config.timezone);
   const counters = l.store.counters(
@@ -56,14 +59,16 @@ export function usage(l: Ledger, q: Omit<UsageQuery, "at"> & { at?: string }): U
   const t = tenant(l);
   if (!t) return null;
   const at = q.at ?? windowsAt(Date.now(), t.config.timezone)[q.period === "day" ? "daily" : "monthly"].key.replace(/^\w+:/, "");
-  return usageReport(l.store, t.config, { ...q, at });
+  return usageReport(l.store, t.config, { ...q, at }, adjustmentsOf(l));
 }
 
-/** The monthly review per feature (default: the current month); null when the tenant does not exist. */
-export function review(l: Ledger, month?: string): ReturnType<typeof reviewReport> | null {
+/** The monthly review per feature (default: the current month), with open reallocations, sources and suggestions; null when the tenant does not exist. */
+export function review(l: Ledger, month?: string): ReallocationReview<ReturnType<typeof reviewReport>> | null {
   const t = tenant(l);
   if (!t) return null;
-  return reviewReport(l.store, month ?? windowsAt(Date.now(), t.config.timezone).monthly.key.replace(/^month:/, ""));
+  const now = Date.now();
+  const m = month ?? windowsAt(now, t.config.timezone).monthly.key.replace(/^month:/, "");
+  return withReallocations(l, t, reviewReport(l.store, m, adjustmentsOf(l)), now);
 }
 
 /** The monthly plan's 13 rows; null when the tenant does not exist. */
