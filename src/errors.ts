@@ -54,8 +54,10 @@ function anthropicType(status: number): string {
   if (status === 401) return "authentication_error";
   if (status === 403) return "permission_error";
   if (status === 404) return "not_found_error";
-  // Budget blocks too: Anthropic's SDKs know rate_limit_error, and x-should-retry: false stops their retry.
-  if (status === 429 || status === 402) return "rate_limit_error";
+  // A budget block: 402 is Anthropic's own billing_error; a tenant that chose 429 gets rate_limit_error
+  // (x-should-retry: false stops the SDKs' retry).
+  if (status === 402) return "billing_error";
+  if (status === 429) return "rate_limit_error";
   if (status === 503) return "overloaded_error";
   return "api_error";
 }

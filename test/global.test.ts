@@ -61,8 +61,8 @@ describe("global budget across tenants", () => {
       all.flatMap(({ key }) => Array.from({ length: 8 }, () => chat(key, { model: "mock-small", ...hello, max_tokens: 50 }))),
     );
     const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-    const blocked = await Promise.all(results.filter((r) => r.status === 429).map((r) => r.json() as Promise<{ error: { code: string } }>));
+    expect(statuses.every((s) => s === 200 || s === 402)).toBe(true);
+    const blocked = await Promise.all(results.filter((r) => r.status === 402).map((r) => r.json() as Promise<{ error: { code: string } }>));
     expect(blocked.length).toBeGreaterThan(0);
     expect(new Set(blocked.map((b) => b.error.code))).toEqual(new Set(["global_daily_budget_exceeded"]));
 
@@ -109,7 +109,7 @@ describe("global budget across tenants", () => {
     const lowered = Date.now();
     await setGlobal({ limits: { daily: 0.000001 } });
     const after = await Promise.all(all.map(({ key }) => chat(key, { model: "mock-small", ...hello, max_tokens: 20 })));
-    expect(after.map((r) => r.status)).toEqual([429, 429, 429, 429, 429]);
+    expect(after.map((r) => r.status)).toEqual([402, 402, 402, 402, 402]);
     expect(Date.now() - lowered).toBeLessThan(1000);
     expect((await global().status()).leases).toEqual([]);
   });

@@ -33,14 +33,14 @@ describe("where limits come from", () => {
 
     const as = (u: string) => chat(svc, { model: "mock-small", ...hello, max_tokens: 100 }, { "x-budget-user": u });
     const free = await as("freeuser");
-    expect(free.status).toBe(429);
+    expect(free.status).toBe(402);
     expect(await errorCode(free)).toBe("user_daily_budget_exceeded");
     expect((await as("prouser")).status).toBe(200);
     expect((await as("vip")).status).toBe(200);
     expect((await as("nolimit")).status).toBe(200);
     // No settings at all: the tenant's userDefaults apply.
     const stranger = await as("stranger");
-    expect(stranger.status).toBe(429);
+    expect(stranger.status).toBe(402);
     expect(await errorCode(stranger)).toBe("user_daily_budget_exceeded");
   });
 
@@ -51,10 +51,10 @@ describe("where limits come from", () => {
     await admin("PUT", `/tenants/${t}/users/ann`, { featureLimits: { summarize: { monthly: 0.00001 } } });
     const f = (feature: string) => chat(key, { model: "mock-small", ...hello, max_tokens: 100 }, { "x-budget-feature": feature });
     const search = await f("search");
-    expect(search.status).toBe(429);
+    expect(search.status).toBe(402);
     expect(await errorCode(search)).toBe("feature_daily_budget_exceeded");
     const summarize = await f("summarize");
-    expect(summarize.status).toBe(429);
+    expect(summarize.status).toBe(402);
     expect(await errorCode(summarize)).toBe("user_feature_monthly_budget_exceeded");
     expect((await f("chat")).status).toBe(200);
   });
@@ -125,17 +125,17 @@ describe("clamp", () => {
     const t = await createTenant({ limits: { daily: 0.0003 }, minOutputTokens: 1000 });
     const key = await createKey(t, { name: "k", role: "user", userId: "u" });
     const res = await chat(key, { model: "gpt-4o-mini", ...hello, max_tokens: 4000 });
-    expect(res.status).toBe(429);
+    expect(res.status).toBe(402);
     expect(upstream.calls).toHaveLength(0);
   });
 });
 
 describe("hard limit", () => {
-  it("adds the tenant's upgrade message and honours blockStatus 402", async () => {
-    const t = await createTenant({ limits: { daily: 0.000001 }, blockStatus: 402, upgradeMessage: "Upgrade to Pro for more." });
+  it("adds the tenant's upgrade message and honours blockStatus 429 (the default is 402)", async () => {
+    const t = await createTenant({ limits: { daily: 0.000001 }, blockStatus: 429, upgradeMessage: "Upgrade to Pro for more." });
     const key = await createKey(t, { name: "k", role: "user", userId: "u" });
     const res = await chat(key, { model: "mock-small", ...hello, max_tokens: 100 });
-    expect(res.status).toBe(402);
+    expect(res.status).toBe(429);
     expect(res.headers.get("x-should-retry")).toBe("false");
     expect(res.headers.get("ratelimit")).toMatch(/^"tenant-daily";r=\d+;t=\d+$/);
     const body = (await res.json()) as { error: { message: string; code: string } };
@@ -153,7 +153,7 @@ describe("hard limit", () => {
     expect(body.choices[0]?.message).toMatchObject({ role: "assistant" });
     expect(body.choices[0]?.message.content).toMatch(/^Daily budget of \$0\.000001 for user dora reached; resets at/);
     expect(body.usage.total_tokens).toBe(0);
-    expect((await send("dora")).status).toBe(429);
+    expect((await send("dora")).status).toBe(402);
     // Another user gets their own one message.
     expect((await send("eve")).status).toBe(200);
     expect((await ledger(t).counter("tenant", today())).spent).toBe(0);

@@ -63,7 +63,7 @@ describe("plan validation", () => {
 });
 
 describe("a planned month overrides the monthly limit", () => {
-  it("a call that fits the plan but not the static limit passes; one over the plan is a 429", async () => {
+  it("a call that fits the plan but not the static limit passes; one over the plan is blocked", async () => {
     const roomy = await createTenant({ limits: { monthly: 0.00001 }, plan: { [thisMonth()]: 10, [addMonths(thisMonth(), 1)]: 0.00001 } });
     const k1 = await createKey(roomy, { name: "k", role: "user", userId: "u" });
     expect((await chat(k1, { model: "mock-small", ...hello, max_tokens: 100 })).status).toBe(200);
@@ -71,7 +71,7 @@ describe("a planned month overrides the monthly limit", () => {
     const tight = await createTenant({ limits: { monthly: 10 }, plan: { [thisMonth()]: 0.00001 } });
     const k2 = await createKey(tight, { name: "k", role: "user", userId: "u" });
     const denied = await chat(k2, { model: "mock-small", ...hello, max_tokens: 100 });
-    expect(denied.status).toBe(429);
+    expect(denied.status).toBe(402);
     expect((await body(denied)).error.code).toBe("tenant_monthly_budget_exceeded");
   });
 
@@ -82,7 +82,7 @@ describe("a planned month overrides the monthly limit", () => {
     await admin("PUT", `/tenants/${t}/features/chat`, { limits: { monthly: 0.00001 }, plan: { [thisMonth()]: 10 } });
     const f = (feature: string) => chat(key, { model: "mock-small", ...hello, max_tokens: 100 }, { "x-budget-feature": feature });
     const search = await f("search");
-    expect(search.status).toBe(429);
+    expect(search.status).toBe(402);
     expect((await body(search)).error.code).toBe("feature_monthly_budget_exceeded");
     expect((await f("chat")).status).toBe(200);
   });

@@ -197,10 +197,10 @@ describe("Anthropic messages", () => {
   it("speaks Anthropic's error shape, including for a budget block", async () => {
     const { key } = await setup({ limits: { daily: 0.000001 } });
     const res = await post("/v1/messages", key, { model: "claude-sonnet-4-5", max_tokens: 1024, messages });
-    expect(res.status).toBe(429);
+    expect(res.status).toBe(402);
     expect(await res.json()).toMatchObject({
       type: "error",
-      error: { type: "rate_limit_error", message: expect.stringMatching(/^Daily budget/) },
+      error: { type: "billing_error", message: expect.stringMatching(/^Daily budget/) },
     });
     const bad = await post("/v1/messages", key, { model: "claude-sonnet-4-5", messages });
     expect(bad.status).toBe(400);

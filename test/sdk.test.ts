@@ -58,7 +58,7 @@ describe("official OpenAI SDK", () => {
     expect(models.data.map((m) => m.id)).toContain("mock-small");
   });
 
-  it("surfaces a budget block as a non-retried 429 with the guard's message", async () => {
+  it("surfaces a budget block as a non-retried 402 APIError with the guard's code", async () => {
     const client = new OpenAI({ apiKey: await keyFor({ limits: { daily: 0.000001 } }), baseURL: "https://guard.test/v1", fetch: viaGuard });
     let calls = 0;
     const counting = new OpenAI({
@@ -72,9 +72,12 @@ describe("official OpenAI SDK", () => {
     const err = await counting.chat.completions
       .create({ model: "mock-small", messages: [{ role: "user", content: "Hi" }], max_tokens: 16 })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe("tenant_daily_budget_exceeded");
-    // x-should-retry: false stops the SDK's default two retries.
+    // The SDK has no class of its own for a 402 (a tenant with blockStatus 429 gets RateLimitError).
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe("tenant_daily_budget_exceeded");
+    expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe("budget_exceeded");
+    // The SDK never retries a 402 (x-should-retry: false would stop it on a 429 too).
     expect(calls).toBe(1);
   });
 });
@@ -92,7 +95,7 @@ describe("official Anthropic SDK", () => {
     expect(final.usage.output_tokens).toBeGreaterThan(0);
   });
 
-  it("surfaces a budget block as a non-retried RateLimitError", async () => {
+  it("surfaces a budget block as a non-retried PaymentRequiredError (Anthropic's billing_error)", async () => {
     let calls = 0;
     const client = new Anthropic({
       apiKey: await keyFor({ limits: { daily: 0.000001 } }),
@@ -105,7 +108,8 @@ describe("official Anthropic SDK", () => {
     const err = await client.messages
       .create({ model: "mock-small", max_tokens: 16, messages: [{ role: "user", content: "Hi" }] })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(err).toBeInstanceOf(Anthropic.PaymentRequiredError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: "billing_error" } });
     expect(calls).toBe(1);
   });
 });

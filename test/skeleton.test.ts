@@ -65,7 +65,7 @@ describe("walking skeleton", () => {
       messages: [{ role: "user", content: "Write a long essay about budgets" }],
       max_tokens: 2000,
     });
-    expect(res.status).toBe(429);
+    expect(res.status).toBe(402);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
     expect(res.headers.get("x-should-retry")).toBe("false");
     expect(res.headers.get("x-budget-scope")).toBe("tenant:daily");
@@ -103,7 +103,7 @@ describe("walking skeleton", () => {
       Array.from({ length: 50 }, () => chat(key, { model: "gpt-4o-mini", messages: [{ role: "user", content: "go" }], max_tokens: 1000 })),
     );
     const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(statuses.every((s) => s === 200 || s === 402)).toBe(true);
     const ok = statuses.filter((s) => s === 200).length;
     expect(ok).toBeGreaterThanOrEqual(1);
     expect(ok).toBeLessThanOrEqual(5);

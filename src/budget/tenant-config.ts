@@ -128,7 +128,9 @@ export function tenantDefaults(tenantId: string): TenantConfig {
     degrade: {},
     minOutputTokens: 256,
     onHardLimit: "error",
-    blockStatus: 429,
+    // 402, not 429: no client in the matrix retries a 402, while the AI SDK retries every 429
+    // twice whatever x-should-retry says (test/clients/no-retry-on-block.test.ts).
+    blockStatus: 402,
     upgradeMessage: null,
     mode: "enforce",
     alertWebhook: null,

@@ -37,11 +37,11 @@ describe("changes reach a busy subject within 1 s", () => {
     expect(await paced(key, status(401))).toBeLessThanOrEqual(WITHIN_1S);
   });
 
-  it("limit lowered → 429", async () => {
+  it("limit lowered → 402", async () => {
     const { t, key } = await busyTenant();
     await untilLocal(t, key);
     expect((await admin("PUT", `/tenants/${t}/users/ann`, { limits: { daily: 0.000001 } })).status).toBe(200);
-    expect(await paced(key, status(429))).toBeLessThanOrEqual(WITHIN_1S);
+    expect(await paced(key, status(402))).toBeLessThanOrEqual(WITHIN_1S);
   });
 
   it("tenant frozen → 429 tenant_frozen", async () => {
@@ -65,11 +65,11 @@ describe("changes reach a busy subject within 1 s", () => {
     expect(await paced(key, status(401))).toBeLessThanOrEqual(WITHIN_1S);
   });
 
-  it("global limit changed → 429", async () => {
+  it("global limit changed → 402", async () => {
     const { t, key } = await busyTenant();
     await untilLocal(t, key);
     expect((await admin("PUT", "/global", { limits: { daily: 0.000001 } })).status).toBe(200);
-    expect(await paced(key, status(429))).toBeLessThanOrEqual(WITHIN_1S);
+    expect(await paced(key, status(402))).toBeLessThanOrEqual(WITHIN_1S);
   });
 
   it("a subject without an allowance sees a revoked key at once", async () => {

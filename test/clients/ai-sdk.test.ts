@@ -71,7 +71,10 @@ describe.each<Flavour>(["openai chat", "openai responses", "anthropic"])("AI SDK
     expect(res.steps[0]?.toolResults[0]?.output).toEqual({ city: "mock", forecast: "sunny", celsius: 21 });
     expect(res.text).toMatch(/^Mock/);
     expect(attempts).toHaveLength(2);
-    await expectSettled(t, res.steps.map((s) => usageOf(s.usage)));
+    await expectSettled(
+      t,
+      res.steps.map((s) => usageOf(s.usage)),
+    );
   });
 
   it("a streamed tool round trip, with the arguments the marker spelled out", async () => {
@@ -90,7 +93,10 @@ describe.each<Flavour>(["openai chat", "openai responses", "anthropic"])("AI SDK
     expect(steps[0]?.toolCalls.map((c) => c.input)).toEqual([{ city: "Oslo" }]);
     expect(steps[0]?.toolResults[0]?.output).toMatchObject({ city: "Oslo" });
     expect(text).toMatch(/^Mock/);
-    await expectSettled(t, steps.map((s) => usageOf(s.usage)));
+    await expectSettled(
+      t,
+      steps.map((s) => usageOf(s.usage)),
+    );
   });
 });
 

@@ -78,7 +78,7 @@ describe("features a key may name", () => {
       await res.text();
       statuses.push(res.status);
     }
-    expect(statuses).toContain(429);
+    expect(statuses).toContain(402);
     const escape = await chat(key, { model: "gpt-4o-mini", ...hello, max_tokens: 20 }, { "X-Budget-Feature": `agent-${Date.now()}` });
     expect(escape.status).toBe(403);
     await settled(t);

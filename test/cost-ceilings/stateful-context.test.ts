@@ -111,7 +111,7 @@ describe("previous_response_id", () => {
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(10);
+    expect(statuses.filter((s) => s === 402).length).toBeGreaterThan(10);
     const allowed = statuses.filter((s) => s === 200).length;
     await eventually(async () => expect((await ledger(t).counter("tenant", today())).requests).toBe(1 + allowed));
     const counter = await ledger(t).counter("tenant", today());

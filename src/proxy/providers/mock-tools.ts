@@ -201,7 +201,14 @@ function responsesReply(c: ToolReplyContext, tool: MockToolCall, callId: string,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: c.inputTokens + outputTokens,
   };
-  const item = { type: "function_call", id: `fc_${c.id}`, call_id: callId, name: tool.name, arguments: tool.arguments, status: "completed" };
+  const item = {
+    type: "function_call",
+    id: `fc_${c.id}`,
+    call_id: callId,
+    name: tool.name,
+    arguments: tool.arguments,
+    status: "completed",
+  };
   const response = (status: string, done: boolean) => ({
     id: `resp_${c.id}`,
     object: "response",
@@ -243,7 +250,10 @@ function messagesReply(c: ToolReplyContext, tool: MockToolCall, outputTokens: nu
       e("content_block_start", { index: 0, content_block: { ...block, input: {} } }),
       ...pieces(tool.arguments).map((p) => e("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: p } })),
       e("content_block_stop", { index: 0 }),
-      e("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: c.withUsage ? { output_tokens: outputTokens } : {} }),
+      e("message_delta", {
+        delta: { stop_reason: "tool_use", stop_sequence: null },
+        usage: c.withUsage ? { output_tokens: outputTokens } : {},
+      }),
       e("message_stop", {}),
     ],
   };

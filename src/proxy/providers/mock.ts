@@ -223,17 +223,22 @@ export const mock: Provider = {
         if (!call.stream) return json(response(finalStatus, true));
         let seq = 0;
         const ev = (type: string, data: Record<string, unknown>) => ({ event: type, data: { type, sequence_number: seq++, ...data } });
+        const part = { item_id: msgId, output_index: 0, content_index: 0 };
         const events = [
           ev("response.created", { response: response("in_progress", false) }),
           ev("response.output_item.added", {
             output_index: 0,
             item: { type: "message", id: msgId, status: "in_progress", role: "assistant", content: [] },
           }),
-          ...chunks.map((c) => ev("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta: c })),
-          ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text }),
+          // The SDKs' stream accumulators add text to the content part this event opens.
+          ev("response.content_part.added", { ...part, part: { type: "output_text", text: "", annotations: [] } }),
+          ...chunks.map((c) => ev("response.output_text.delta", { ...part, delta: c })),
+          ev("response.output_text.done", { ...part, text }),
+          ev("response.content_part.done", { ...part, part: { type: "output_text", text, annotations: [] } }),
+          ev("response.output_item.done", { output_index: 0, item: response(finalStatus, true).output[0] }),
           ev(truncated ? "response.incomplete" : "response.completed", { response: response(finalStatus, true) }),
         ];
-        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 2 });
+        return sse(events, { breakAfter: breakAfter === undefined ? undefined : breakAfter + 3 });
       }
       case "messages": {
         const usage = {
