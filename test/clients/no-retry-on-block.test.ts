@@ -28,6 +28,8 @@ describe("a budget block is not retried", () => {
       "ai-sdk openai chat, streamText": { attempts: 1, raised: "AI_APICallError 402", guardMessage: true },
       "ai-sdk openai responses": { attempts: 1, raised: "AI_APICallError 402", guardMessage: true },
       "ai-sdk anthropic": { attempts: 1, raised: "AI_APICallError 402", guardMessage: true },
+      "ai-sdk google": { attempts: 1, raised: "AI_APICallError 402", guardMessage: true },
+      "google genai": { attempts: 1, raised: "ApiError 402", guardMessage: true },
       "langchain ChatOpenAI": { attempts: 1, raised: "APIError 402", guardMessage: true },
       "langchain ChatOpenAI responses": { attempts: 1, raised: "APIError 402", guardMessage: true },
       "langchain ChatAnthropic": { attempts: 1, raised: "APIError 402", guardMessage: true },
@@ -46,6 +48,9 @@ describe("a budget block is not retried", () => {
       "ai-sdk openai chat, streamText": { attempts: 3, raised: "AI_RetryError 429", guardMessage: true },
       "ai-sdk openai responses": { attempts: 3, raised: "AI_RetryError 429", guardMessage: true },
       "ai-sdk anthropic": { attempts: 3, raised: "AI_RetryError 429", guardMessage: true },
+      "ai-sdk google": { attempts: 3, raised: "AI_RetryError 429", guardMessage: true },
+      // retries only with httpOptions.retryOptions (then 429 is in its list, 402 is not)
+      "google genai": { attempts: 1, raised: "ApiError 429", guardMessage: true },
       // its AsyncCaller gives up on a 429 whose Retry-After is over a minute (and waits out a shorter one)
       "langchain ChatOpenAI": { attempts: 1, raised: "RateLimitCapacityError 429", guardMessage: true },
       "langchain ChatOpenAI responses": { attempts: 1, raised: "RateLimitCapacityError 429", guardMessage: true },

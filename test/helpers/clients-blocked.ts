@@ -4,8 +4,10 @@
  * behind the default block status (test/clients/no-retry-on-block.test.ts).
  */
 import { createAnthropic } from "@ai-sdk/anthropic";
+import { createGoogle } from "@ai-sdk/google";
 import { createOpenAI } from "@ai-sdk/openai";
 import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import { ChatAnthropic } from "@langchain/anthropic";
 import { ChatOpenAI } from "@langchain/openai";
 import { generateText, streamText } from "ai";
@@ -58,6 +60,10 @@ export const BLOCK_CLIENTS: Record<string, Call> = {
     generateText({ model: createOpenAI({ baseURL: `${GUARD}/v1`, apiKey, fetch }).responses("mock-small"), prompt: hi }),
   "ai-sdk anthropic": (apiKey, fetch) =>
     generateText({ model: createAnthropic({ baseURL: `${GUARD}/v1`, apiKey, fetch })("mock-small"), prompt: hi }),
+  "ai-sdk google": (apiKey, fetch) =>
+    generateText({ model: createGoogle({ baseURL: `${GUARD}/v1beta`, apiKey, fetch })("mock-small"), prompt: hi }),
+  "google genai": (apiKey, fetch) =>
+    new GoogleGenAI({ apiKey, httpOptions: { baseUrl: GUARD, fetch } }).models.generateContent({ model: "mock-small", contents: hi }),
   "langchain ChatOpenAI": (apiKey, fetch) =>
     new ChatOpenAI({ model: "mock-small", apiKey, configuration: { baseURL: `${GUARD}/v1`, fetch } }).invoke(hi),
   "langchain ChatOpenAI responses": (apiKey, fetch) =>

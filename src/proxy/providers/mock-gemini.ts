@@ -14,6 +14,7 @@ import { lookupModel } from "../../pricing/cost";
 import { countTokensExact } from "../../tokens/exact";
 import { exactEncodingOf, exactInputTokens } from "../../tokens/inputs";
 import { geminiEmbedInput, geminiInput } from "../dialects/gemini-input";
+import { toolCallReply, wantedToolCall } from "./mock-tools";
 import type { CountCall, UpstreamCall } from "./types";
 
 type Json = Record<string, unknown>;
@@ -95,6 +96,13 @@ export async function mockGemini(call: UpstreamCall): Promise<Response> {
   }
 
   const prompt = await exactInputTokens(geminiInput(call.body), encoding);
+  // A function call when the request offers tools and asks for one (mock-tools.ts).
+  const tool = wantedToolCall(call.route, call.body, h);
+  if (tool) {
+    const id = crypto.randomUUID().replace(/-/g, "").slice(0, 24);
+    const reply = await toolCallReply({ ...call, id, created: 0, inputTokens: prompt, withUsage, encoding }, tool);
+    return "body" in reply ? json(reply.body) : sse(reply.events.map((e) => e.data), undefined);
+  }
   const gc = isObj(call.body.generationConfig) ? call.body.generationConfig : {};
   const cap = typeof gc.maxOutputTokens === "number" && gc.maxOutputTokens > 0 ? Math.floor(gc.maxOutputTokens) : null;
   const n = typeof gc.candidateCount === "number" && gc.candidateCount > 1 ? Math.floor(gc.candidateCount) : 1;

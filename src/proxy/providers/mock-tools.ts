@@ -10,8 +10,9 @@
  *
  * Arguments are the marker's JSON, else a value for each required property of
  * the tool's JSON schema. The turn that carries the tool's result gets the
- * mock's ordinary text answer. Shapes: OpenAI chat, Responses and Anthropic
- * Messages, streamed and not; usage is reported as for a text answer.
+ * mock's ordinary text answer. Shapes: OpenAI chat, Responses, Anthropic
+ * Messages and Gemini generateContent (`functionDeclarations`, `toolConfig`
+ * mode `ANY` / `NONE`), streamed and not; usage is reported as for a text answer.
  */
 import type { Encoding } from "../../pricing/types";
 import { countTokensExact } from "../../tokens/exact";
@@ -58,6 +59,10 @@ function offeredTools(route: RouteKind, body: Obj): Map<string, Obj> {
       out.set(t.name, isObj(t.parameters) ? t.parameters : {});
     if (route === "messages" && typeof t.name === "string" && (t.type === undefined || t.type === "custom"))
       out.set(t.name, isObj(t.input_schema) ? t.input_schema : {});
+    if (route === "generateContent" && Array.isArray(t.functionDeclarations))
+      for (const d of t.functionDeclarations)
+        if (isObj(d) && typeof d.name === "string")
+          out.set(d.name, isObj(d.parameters) ? d.parameters : isObj(d.parametersJsonSchema) ? d.parametersJsonSchema : {});
   }
   return out;
 }
@@ -71,6 +76,11 @@ function textOf(content: unknown): string {
 /** The text of the last turn when it is the user's; null when the last turn is a tool result (or absent). */
 function lastUserText(route: RouteKind, body: Obj): string | null {
   if (route === "responses" && typeof body.input === "string") return body.input;
+  if (route === "generateContent") {
+    const last: unknown = Array.isArray(body.contents) ? body.contents[body.contents.length - 1] : undefined;
+    if (!isObj(last) || (last.role !== undefined && last.role !== "user") || !Array.isArray(last.parts)) return null;
+    return last.parts.some((p) => isObj(p) && p.functionResponse !== undefined) ? null : textOf(last.parts);
+  }
   const list = route === "responses" ? body.input : body.messages;
   if (!Array.isArray(list)) return null;
   const last: unknown = list[list.length - 1];
@@ -82,6 +92,12 @@ function lastUserText(route: RouteKind, body: Obj): string | null {
 /** The tool a tool choice forces or requires, if any; `false` when it forbids tools. */
 function choiceTool(route: RouteKind, choice: unknown, tools: Map<string, Obj>): string | null | false {
   const first = tools.keys().next().value ?? null;
+  if (route === "generateContent") {
+    const cfg = isObj(choice) && isObj(choice.functionCallingConfig) ? choice.functionCallingConfig : {};
+    const allowed =
+      Array.isArray(cfg.allowedFunctionNames) && typeof cfg.allowedFunctionNames[0] === "string" ? cfg.allowedFunctionNames[0] : first;
+    return cfg.mode === "NONE" ? false : cfg.mode === "ANY" ? allowed : null;
+  }
   if (choice === "none" || (isObj(choice) && choice.type === "none")) return false;
   if (choice === "required" || (isObj(choice) && choice.type === "any")) return first;
   if (!isObj(choice)) return null;
@@ -99,8 +115,9 @@ function sample(schema: unknown): unknown {
   if ("const" in schema) return schema.const;
   const variants = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(variants) && variants.length > 0) return sample(variants[0]);
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
-  switch (type) {
+  const raw: unknown = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+  // Gemini's schemas spell types in capitals (STRING, OBJECT).
+  switch (typeof raw === "string" ? raw.toLowerCase() : raw) {
     case "number":
     case "integer":
       return typeof schema.minimum === "number" ? schema.minimum : 1;
@@ -125,11 +142,11 @@ function sampleObject(schema: Obj): Obj {
 
 /** The tool call this request asks the mock for, or null for a text answer. */
 export function wantedToolCall(route: RouteKind, body: Obj, headers: Headers): MockToolCall | null {
-  if (route !== "chat" && route !== "responses" && route !== "messages") return null;
+  if (route === "embeddings" || route === "embedContent") return null;
   const tools = offeredTools(route, body);
   const userText = lastUserText(route, body);
   if (tools.size === 0 || userText === null) return null;
-  const forced = choiceTool(route, body.tool_choice, tools);
+  const forced = choiceTool(route, route === "generateContent" ? body.toolConfig : body.tool_choice, tools);
   if (forced === false) return null;
   const marker = MARKER.exec(userText);
   const name = headers.get("x-mock-tool-call") ?? marker?.[1] ?? forced;
@@ -152,13 +169,18 @@ const pieces = (s: string) => s.match(/.{1,16}/gs) ?? [s];
 
 /** The mock's answer carrying `tool`, in the route's shape. */
 export async function toolCallReply(c: ToolReplyContext, tool: MockToolCall): Promise<MockReply> {
-  const outputTokens = await countTokensExact(tool.name + tool.arguments, c.encoding === "claude_approx" || c.encoding === "gemini_approx" ? "cl100k_base" : c.encoding);
+  const outputTokens = await countTokensExact(
+    tool.name + tool.arguments,
+    c.encoding === "claude_approx" || c.encoding === "gemini_approx" ? "cl100k_base" : c.encoding,
+  );
   const callId = `call_${c.id}`;
   switch (c.route) {
     case "responses":
       return responsesReply(c, tool, callId, outputTokens);
     case "messages":
       return messagesReply(c, tool, outputTokens);
+    case "generateContent":
+      return geminiReply(c, tool, outputTokens);
     default:
       return chatReply(c, tool, callId, outputTokens);
   }
@@ -257,4 +279,29 @@ function messagesReply(c: ToolReplyContext, tool: MockToolCall, outputTokens: nu
       e("message_stop", {}),
     ],
   };
+}
+
+/** Gemini sends a function call whole, in one candidate part; a stream is one event carrying it. */
+function geminiReply(c: ToolReplyContext, tool: MockToolCall, outputTokens: number): MockReply {
+  const body = {
+    candidates: [
+      {
+        content: { role: "model", parts: [{ functionCall: { name: tool.name, args: JSON.parse(tool.arguments) as unknown } }] },
+        finishReason: "STOP",
+        index: 0,
+      },
+    ],
+    ...(c.withUsage
+      ? {
+          usageMetadata: {
+            promptTokenCount: c.inputTokens,
+            candidatesTokenCount: outputTokens,
+            totalTokenCount: c.inputTokens + outputTokens,
+          },
+        }
+      : {}),
+    modelVersion: c.model,
+    responseId: c.id,
+  };
+  return c.stream ? { events: [{ data: body }] } : { body };
 }
