@@ -54,6 +54,7 @@ export const BOTH_PATHS = [
   "test/input-validation/**/*.test.ts",
   "test/secrets-and-logs/**/*.test.ts",
   "test/isolation-and-auth/**/*.test.ts",
+  "test/commitments/**/*.test.ts",
 ];
 
 export default defineConfig({

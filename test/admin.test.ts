@@ -244,7 +244,7 @@ describe("reports", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
     const text = await res.text();
     const lines = text.split("\r\n");
-    expect(lines[0]).toBe("tenant,tenant_name,period,at,group_by,group,spend_usd,limit_usd,remaining_usd,utilization,requests");
+    expect(lines[0]).toBe("tenant,tenant_name,period,at,group_by,group,spend_usd,limit_usd,remaining_usd,utilization,requests,list_usd,net_usd");
     expect(lines[1]).toMatch(new RegExp(`^${t},"Acme, ""the"" company",day,\\d{4}-\\d{2}-\\d{2},user,total,`));
     expect(lines.filter((l) => l.length > 0)).toHaveLength(4);
     expect(text.endsWith("\r\n")).toBe(true);

@@ -32,8 +32,22 @@ const usageLine = z
     remainingUsd: z.number().nullable(),
     utilization: z.number().nullable(),
     requests: z.number(),
+    listUsd: z.number().optional().describe("Spend at the list price, when a committed-use discount applies (spendUsd is net of it)"),
   })
   .openapi("UsageLine");
+
+/** The committed-use discount's month (src/budget/commitment.ts); null when the tenant has none. */
+const commitmentBlock = z
+  .object({
+    committedUsd: z.number(),
+    listUsd: z.number(),
+    netUsd: z.number(),
+    savingsUsd: z.number(),
+    utilization: z.number().describe("netUsd / committedUsd"),
+    projectedUsd: z.number().describe("Month-end net at the month-to-date pace (linear; the spend itself for a closed month)"),
+    projectedShortfallUsd: z.number().describe("max(0, committedUsd - projectedUsd)"),
+  })
+  .openapi("CommitmentMonth");
 
 const usage = createRoute({
   method: "get",
@@ -54,6 +68,7 @@ const usage = createRoute({
               groupBy: z.string(),
               total: usageLine,
               groups: z.array(usageLine),
+              commitment: commitmentBlock.nullable().optional().describe("period=month only"),
             })
             .openapi("UsageReport"),
         },
@@ -93,6 +108,7 @@ const review = createRoute({
                 }),
               ),
               reallocations: reviewReallocationsSchema,
+              commitment: commitmentBlock.nullable(),
             })
             .openapi("ReviewReport"),
         },
@@ -220,6 +236,9 @@ export const reportRoutes = adminApp()
         "remaining_usd",
         "utilization",
         "requests",
+        // Appended for the committed-use discount: list price and net (net = spend_usd).
+        "list_usd",
+        "net_usd",
       ];
       const rows = [report.total, ...report.groups].map((g) => [
         t,
@@ -233,6 +252,8 @@ export const reportRoutes = adminApp()
         g.remainingUsd,
         g.utilization,
         g.requests,
+        g.listUsd ?? g.spendUsd,
+        g.spendUsd,
       ]);
       return c.body(toCsv([header, ...rows]), 200, {
         "content-type": "text/csv; charset=utf-8",

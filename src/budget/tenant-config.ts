@@ -30,6 +30,22 @@ export const planSchema = z
   .refine((p) => Object.keys(p).length <= 120, "a plan holds at most 120 months");
 export type Plan = z.infer<typeof planSchema>;
 
+/**
+ * A committed-use discount (operator only): `monthlyUsd` committed per month,
+ * `discountPct` off every call as a percent (25 = 25% off), to the basis point.
+ */
+export const commitmentSchema = z
+  .object({
+    monthlyUsd: z.number().finite().positive().max(1_000_000_000),
+    discountPct: z
+      .number()
+      .gt(0)
+      .lt(100)
+      .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, "discountPct is a percent with at most 2 decimals (basis points)"),
+  })
+  .strict();
+export type Commitment = z.infer<typeof commitmentSchema>;
+
 const priceSchema = z
   .object({
     input: usd,
@@ -84,6 +100,8 @@ export const tenantInputSchema = z
     forwardHeaders: z.array(z.enum(BILLING_HEADERS)).max(BILLING_HEADERS.length).optional(),
     /** Monthly plan (operator only): named months' limits over `limits.monthly`. */
     plan: planSchema.optional(),
+    /** Committed-use discount (operator only); null removes it. */
+    commitment: commitmentSchema.nullable().optional(),
   })
   .strict();
 
@@ -115,6 +133,8 @@ export interface TenantConfig {
   forwardHeaders: BillingHeader[];
   /** Absent on tenants stored before plans existed: read as no plan. */
   plan?: Plan;
+  /** Calls are priced net of its discount; absent (tenants stored before commitments) or null: none. */
+  commitment?: Commitment | null;
 }
 
 /** The defaults an absent field takes (DESIGN "Admin API"). */

@@ -8,7 +8,7 @@ import type { AllowanceRecord, AllowanceSample, FlushRequest } from "../ledger/a
 import type { ReserveRequest } from "../ledger/types";
 import type { Usage } from "../pricing/cost";
 import { arm, flushNow, schedule, type EdgePort } from "./flush";
-import { localCost, type HeldAllowance } from "./held";
+import { localCosts, type HeldAllowance } from "./held";
 import { decideLocally, ineligible, type LocalAllow } from "./local-decision";
 import { registry } from "./registry";
 import type { Subject } from "./subject";
@@ -163,7 +163,7 @@ function ticket(subject: Subject, held: HeldAllowance, port: EdgePort, d: LocalA
     feature: held.snap.feature,
     forwardHeaders: held.snap.forwardHeaders,
     settle(usage, outcome) {
-      const cost = localCost(usage, outcome, d.amount, d.rates);
+      const { net: cost, list } = localCosts(usage, outcome, d.amount, d.rates);
       if (done) return cost;
       done = true;
       held.end(d.amount, {
@@ -174,6 +174,7 @@ function ticket(subject: Subject, held: HeldAllowance, port: EdgePort, d: LocalA
         cacheWriteTokens: usage.cacheWriteTokens + (usage.cacheWrite1hTokens ?? 0),
         outputTokens: usage.outputTokens,
         cost,
+        listCost: list,
         outcome,
         outputCap: d.outputCap,
         choices: d.choices,

@@ -4,7 +4,8 @@
  * back. Synchronous bookkeeping only; `flush.ts` does the I/O.
  */
 import type { AllowanceRecord, AllowanceSnapshot } from "../ledger/allowances-types";
-import { usageCost, type Rates, type Usage } from "../pricing/cost";
+import { ceilingCharge, type CallCosts } from "../budget/commitment";
+import { usageCosts, type Rates, type Usage } from "../pricing/cost";
 import type { LocalUsage } from "./local-decision";
 
 /** Records per flush at most (DESIGN: ≤ 100 records or ≤ 1 s). */
@@ -14,12 +15,18 @@ export const MAX_RECORD_AGE_MS = 1000;
 
 /**
  * The charge of a locally decided call, by the same rules as the object's
- * settle: the provider's usage at the stored rates; when the cost is unknown
- * (`ceiling`), the whole amount held, or the usage's cost if higher.
+ * settle: the provider's usage at the stored rates (net of a committed-use
+ * discount, the list price beside it); when the cost is unknown (`ceiling`),
+ * the whole amount held, or the usage's cost if higher.
  */
 export function localCost(usage: Usage, outcome: AllowanceRecord["outcome"], amount: number, rates: Rates): number {
-  const measured = usageCost(usage, rates);
-  return outcome === "ceiling" ? Math.max(amount, measured) : measured;
+  return localCosts(usage, outcome, amount, rates).net;
+}
+
+/** {@link localCost} and the list price beside it (the record's `listCost`). */
+export function localCosts(usage: Usage, outcome: AllowanceRecord["outcome"], amount: number, rates: Rates): CallCosts {
+  const measured = usageCosts(usage, rates);
+  return outcome === "ceiling" ? ceilingCharge(measured, amount, rates.netBps) : measured;
 }
 
 /** An allowance held in this isolate. */

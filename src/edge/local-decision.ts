@@ -84,10 +84,11 @@ export function decideLocally(snap: AllowanceSnapshot, use: LocalUsage, req: Res
   if (why) return normal(why);
   const m = snap.models[req.model];
   if (!m) return normal("model_not_in_snapshot");
-  const primary = priceCall(req.model, m.price, req, 0);
+  // The tenant's committed-use discount, exactly as the object prices it (reserve-price.ts).
+  const primary = priceCall(req.model, m.price, req, 0, snap.netBps);
   if ("unpriced" in primary) return normal("unpriced");
   const deg = m.degradeTo ? snap.models[m.degradeTo] : undefined;
-  const degraded = m.degradeTo && deg ? priceCall(m.degradeTo, deg.price, req, 0) : null;
+  const degraded = m.degradeTo && deg ? priceCall(m.degradeTo, deg.price, req, 0, snap.netBps) : null;
   const degradedCall = degraded && !("unpriced" in degraded) ? degraded : null;
 
   const isChat = req.kind === "chat";

@@ -12,6 +12,7 @@ import { isoSeconds, windowsAt } from "../budget/windows";
 import { detectSpike, forecastExhaustion, hourOf, SPIKE_DEFAULTS } from "../alerts/detect";
 import { alertBody, backoffMs, MAX_ATTEMPTS, signBody, type AlertFields, type AlertKind } from "../alerts/payload";
 import { webhookUrlProblem } from "../alerts/webhook-url";
+import { commitmentAlert } from "./commitments";
 import { scopeKey } from "./scopes";
 import type { DueDelivery, LedgerStore } from "./storage";
 
@@ -161,7 +162,7 @@ export async function attemptDelivery(
   }
 }
 
-/** Spike and burn-rate checks on the tenant's spend: whether a spike was found, and whether an alert was queued. */
+/** Spike, burn-rate and commitment checks on the tenant's spend: whether a spike was found, and whether an alert was queued. */
 export function anomalyCheck(c: { store: LedgerStore; tenantId: string; cfg: TenantConfig; now: number }): {
   spiked: boolean;
   queued: boolean;
@@ -210,5 +211,8 @@ export function anomalyCheck(c: { store: LedgerStore; tenantId: string; cfg: Ten
         }) || queued;
     }
   }
+  // Committed-use discount: a projection outside ±10% of the commitment (src/ledger/commitments.ts).
+  const commitment = commitmentAlert(c.store, c.cfg, c.now);
+  if (commitment) queued = queueAlert({ store: c.store, tenantId: c.tenantId, now: c.now, ...commitment }) || queued;
   return { spiked: spike !== null, queued };
 }

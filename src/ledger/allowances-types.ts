@@ -60,6 +60,8 @@ export interface AllowanceSnapshot {
   maxRequestCost: number | null;
   /** Client headers the tenant lets through (lower case). */
   forwardHeaders: string[];
+  /** The tenant's committed-use discount as the share of list paid, basis points (`priceCall`); absent: list. */
+  netBps?: number;
 }
 
 /** `acquireAllowance`'s answer: a grant, or why none (the request path then reserves one by one). */
@@ -76,6 +78,8 @@ export interface AllowanceRecord {
   outputTokens: number;
   /** Micro-USD charged: `usageCost(usage, rates)`, or the ceiling rule. */
   cost: number;
+  /** The same at the list price (differs from `cost` under a committed-use discount); absent: `cost`. */
+  listCost?: number;
   outcome: "ok" | "estimated" | "partial" | "ceiling";
   /** The output cap the guard chose for an uncapped call (teaches the learned estimate), else null. */
   outputCap: number | null;

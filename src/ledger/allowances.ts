@@ -9,6 +9,7 @@
  * that share is below one ceiling, so near a limit every request reserves
  * one by one and the hard limit stays exact.
  */
+import { netBpsOf } from "../budget/commitment";
 import { maxRequestUsdOf, toMicros } from "../budget/limits";
 import { remainingOf, tokensCost } from "../budget/policy";
 import type { ScopeWindow } from "../budget/types";
@@ -125,7 +126,7 @@ export function subjectView(
   }
 
   const m = models[sample.model] as SnapshotModel;
-  const call = priceCall(sample.model, m.price, sampleRequest(sample), 0);
+  const call = priceCall(sample.model, m.price, sampleRequest(sample), 0, netBpsOf(cfg.commitment));
   if ("unpriced" in call) return null;
   const n = isChat ? Math.max(1, Math.floor(sample.choices)) : 1;
   const hardCap = isChat ? (sample.requestedMaxTokens ?? m.modelMax * n) : 0;
@@ -175,6 +176,7 @@ export function snapshotOf(
     minOutputTokens: v.minOutputTokens,
     maxRequestCost: v.maxRequestCost,
     forwardHeaders: [...t.config.forwardHeaders],
+    ...(t.config.commitment ? { netBps: netBpsOf(t.config.commitment) } : {}),
   };
 }
 

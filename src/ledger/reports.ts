@@ -5,6 +5,7 @@
  */
 import { featureLimits, monthlyLimitFor, tenantLimits, toUsd, userLimits, type ResolvedLimits } from "../budget/limits";
 import { adjustedUsd, type Adjustments } from "../budget/reallocation";
+import type { CommitmentReport } from "../budget/commitment";
 import type { Plan, TenantConfig } from "../budget/tenant-config";
 import type { LedgerStore } from "./storage";
 
@@ -24,6 +25,8 @@ export interface UsageLine {
   remainingUsd: number | null;
   utilization: number | null;
   requests: number;
+  /** Spend at the list price; present when a committed-use discount applies (`spendUsd` is net of it). */
+  listUsd?: number;
 }
 
 /** A usage report. */
@@ -33,6 +36,8 @@ export interface UsageReport {
   groupBy: "user" | "feature" | "model";
   total: UsageLine;
   groups: UsageLine[];
+  /** Monthly reports: the committed-use discount's month (null without one); src/ledger/commitments.ts. */
+  commitment?: CommitmentReport | null;
 }
 
 function line(group: string, spent: number, requests: number, limitUsd: number | undefined): UsageLine {

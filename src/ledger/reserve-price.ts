@@ -7,6 +7,7 @@
  * module's `ceilingRates`; the reservation stores them so settlement prices
  * the call exactly as it was reserved.
  */
+import { FULL_BPS, netCeil } from "../budget/commitment";
 import { tokensCost } from "../budget/policy";
 import { ceilingRates, type Unpriced } from "../pricing/ceiling";
 import type { Rates } from "../pricing/cost";
@@ -28,8 +29,18 @@ export interface CallPrice {
 /**
  * The most `req` to `model` can cost before output, with `extraInputTokens` of
  * stored context added to its input, or the first unit that has no price.
+ * With a committed-use discount (`netBps` < 10 000) the input cost and the
+ * output rate are net of it, each rounded up, and the rates carry it to the
+ * settlement: a call that fits only at the net price passes, and the net
+ * ceiling still bounds the net settled cost.
  */
-export function priceCall(model: string, price: ModelPrice, req: ReserveRequest, extraInputTokens: number): CallPrice | Unpriced {
+export function priceCall(
+  model: string,
+  price: ModelPrice,
+  req: ReserveRequest,
+  extraInputTokens: number,
+  netBps: number = FULL_BPS,
+): CallPrice | Unpriced {
   const audio = req.audioInputTokens ?? 0;
   const inputTokens = req.inputTokens + extraInputTokens + audio;
   const c = ceilingRates(model, price, {
@@ -40,5 +51,7 @@ export function priceCall(model: string, price: ModelPrice, req: ReserveRequest,
     toolCalls: req.toolCalls ?? {},
   });
   if ("unpriced" in c) return c;
-  return { rates: c.rates, inputCost: tokensCost(inputTokens, c.input) + c.toolFees, outputRate: c.output };
+  const inputCost = tokensCost(inputTokens, c.input) + c.toolFees;
+  if (netBps >= FULL_BPS) return { rates: c.rates, inputCost, outputRate: c.output };
+  return { rates: { ...c.rates, netBps }, inputCost: netCeil(inputCost, netBps), outputRate: netCeil(c.output, netBps) };
 }

@@ -5,6 +5,7 @@
  * the one free final message) or refuse. Pure storage + policy: the RPC
  * around it (auth, the global lease, retries) is `reserve.ts`.
  */
+import { netBpsOf } from "../budget/commitment";
 import { decide } from "../budget/policy";
 import { maxRequestUsdOf, toMicros } from "../budget/limits";
 import type { Adjustments } from "../budget/reallocation";
@@ -99,11 +100,12 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
   if (bound.unbounded && maxRequestCost === null) return bound.unbounded;
   const reserveInFull = bound.unbounded !== null;
 
-  const primaryCall = priceCall(req.model, primaryPrice.price, req, bound.contextTokens);
+  const netBps = netBpsOf(cfg.commitment);
+  const primaryCall = priceCall(req.model, primaryPrice.price, req, bound.contextTokens, netBps);
   if ("unpriced" in primaryCall) return unpricedUnit(req.model, primaryCall.unpriced, c.tenantId);
   const degradeTo = cfg.degrade[req.model];
   const degradedPrice = degradeTo ? resolvePrice(degradeTo, cfg.prices) : null;
-  const degradedPriced = degradeTo && degradedPrice ? priceCall(degradeTo, degradedPrice.price, req, bound.contextTokens) : null;
+  const degradedPriced = degradeTo && degradedPrice ? priceCall(degradeTo, degradedPrice.price, req, bound.contextTokens, netBps) : null;
   // A cheaper model that cannot price every unit of the call is not a place to send it.
   const degradedCall = degradedPriced && !("unpriced" in degradedPriced) ? degradedPriced : null;
 

@@ -5,7 +5,8 @@
  * and `release` are the RPC steps around them.
  */
 import { hourOf } from "../alerts/detect";
-import { usageCost, type Rates } from "../pricing/cost";
+import { ceilingCharge } from "../budget/commitment";
+import { usageCosts, type Rates } from "../pricing/cost";
 import { anomalyCheckSoon } from "./alarm";
 import { learnOutput } from "./output";
 import type { Ledger } from "./state";
@@ -54,9 +55,10 @@ export function release(l: Ledger, reservationId: string): SettleResult {
 /** Applies a settlement inside the caller's transaction; returns the cost charged. */
 export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleRequest, now: number): number {
   const rates = JSON.parse(r.rates) as Rates;
-  const measured = usageCost(req.usage, rates);
+  const measured = usageCosts(req.usage, rates);
   // Cost unknown: the reservation is the ceiling the guard proved; a higher reported usage still wins.
-  const cost = req.outcome === "ceiling" ? Math.max(r.amount, measured) : measured;
+  const charged = req.outcome === "ceiling" ? ceilingCharge(measured, r.amount, rates.netBps) : measured;
+  const cost = charged.net;
   // An expired reservation already gave its hold back; only the spend is still owed.
   const releaseHeld = r.state === "open" ? r.amount : 0;
   store.bumpAll(JSON.parse(r.counters) as [string, string][], { spent: cost, reserved: -releaseHeld, requests: 1 });
@@ -75,6 +77,7 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
     cacheWriteTokens: req.usage.cacheWriteTokens,
     outputTokens: req.usage.outputTokens,
     cost,
+    listCost: charged.list,
   });
   return cost;
 }

@@ -3,8 +3,10 @@
  * (`GET /v1/budget`), usage and review reports, the audit log, the alert
  * outbox and single counters (tests, reports).
  */
+import type { CommitmentReport } from "../budget/commitment";
 import { windowsAt } from "../budget/windows";
 import { tenant } from "./admin";
+import { commitmentFor, withCommitment } from "./commitments";
 import { planReport } from "./plan";
 import { adjustmentsOf } from "./reallocations";
 import { withReallocations, type ReallocationReview } from "./reallocations-review";
@@ -58,17 +60,24 @@ export function budget(
 export function usage(l: Ledger, q: Omit<UsageQuery, "at"> & { at?: string }): UsageReport | null {
   const t = tenant(l);
   if (!t) return null;
-  const at = q.at ?? windowsAt(Date.now(), t.config.timezone)[q.period === "day" ? "daily" : "monthly"].key.replace(/^\w+:/, "");
-  return usageReport(l.store, t.config, { ...q, at }, adjustmentsOf(l));
+  const now = Date.now();
+  const at = q.at ?? windowsAt(now, t.config.timezone)[q.period === "day" ? "daily" : "monthly"].key.replace(/^\w+:/, "");
+  return withCommitment(l, t.config, usageReport(l.store, t.config, { ...q, at }, adjustmentsOf(l)), now);
 }
 
-/** The monthly review per feature (default: the current month), with open reallocations, sources and suggestions; null when the tenant does not exist. */
-export function review(l: Ledger, month?: string): ReallocationReview<ReturnType<typeof reviewReport>> | null {
+/**
+ * The monthly review per feature (default: the current month), with open reallocations, sources and
+ * suggestions, and the commitment's month; null when the tenant does not exist.
+ */
+export function review(
+  l: Ledger,
+  month?: string,
+): (ReallocationReview<ReturnType<typeof reviewReport>> & { commitment: CommitmentReport | null }) | null {
   const t = tenant(l);
   if (!t) return null;
   const now = Date.now();
   const m = month ?? windowsAt(now, t.config.timezone).monthly.key.replace(/^month:/, "");
-  return withReallocations(l, t, reviewReport(l.store, m, adjustmentsOf(l)), now);
+  return { ...withReallocations(l, t, reviewReport(l.store, m, adjustmentsOf(l)), now), commitment: commitmentFor(l, t.config, m, now) };
 }
 
 /** The monthly plan's 13 rows; null when the tenant does not exist. */

@@ -8,6 +8,7 @@
  * settlement with no table lookup: what the provider reports (its tier, its
  * input size, its tool calls) decides which of them apply.
  */
+import { callCosts, type CallCosts } from "../budget/commitment";
 import { MODELS } from "./table";
 import { SETTLES_AS, TOOL_FEES, UNKNOWN_TOOL_FEE } from "./tools";
 import type { ModelInfo, ModelPrice, TokenPrices } from "./types";
@@ -52,6 +53,11 @@ export interface Rates extends TokenRates {
   tiers?: Record<string, number>;
   /** Fee per billed tool unit, by unit (as usage reports it). */
   toolFees?: Record<string, number>;
+  /**
+   * Share of the list price the tenant pays, in basis points (a committed-use discount of 25% is 7500);
+   * absent: the list price. Stored with the reservation, so a call settles at the discount it was reserved at.
+   */
+  netBps?: number;
 }
 
 /** Tier names that mean the standard price: OpenAI `default`/`auto`, Anthropic `standard`/`standard_only`. */
@@ -116,8 +122,13 @@ function feeOf(unit: string, r: Rates): number {
   return anywhere.length > 0 ? Math.max(...anywhere) : UNKNOWN_TOOL_FEE;
 }
 
-/** Cost of `u` at `r` in micro-USD, rounded up once. */
+/** Cost of `u` at `r` in micro-USD, net of the rates' discount, rounded up once. */
 export function usageCost(u: Usage, r: Rates): number {
+  return usageCosts(u, r).net;
+}
+
+/** Cost of `u` at `r` at the list price and net of the rates' discount, micro-USD, each rounded up once. */
+export function usageCosts(u: Usage, r: Rates): CallCosts {
   const t = tierRates(r, totalInput(u));
   const m = tierMultiplier(u.serviceTier, r);
   const rate = (v: number) => scaled(v, m);
@@ -136,7 +147,7 @@ export function usageCost(u: Usage, r: Rates): number {
   for (const [unit, n] of Object.entries(u.toolCalls ?? {})) {
     if (Number.isFinite(n) && n > 0) total += Math.ceil(n) * feeOf(unit, r) * 1_000_000;
   }
-  return Math.ceil(total / 1_000_000);
+  return callCosts(total, r.netBps);
 }
 
 const DATED = /-(\d{4}-\d{2}-\d{2}|\d{8})$/;

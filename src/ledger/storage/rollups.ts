@@ -31,8 +31,10 @@ export interface RollupRecord {
   cachedTokens: number;
   cacheWriteTokens: number;
   outputTokens: number;
-  /** Micro-USD. */
+  /** Micro-USD (net of a committed-use discount). */
   cost: number;
+  /** Micro-USD at the list price (default `cost`: no discount). */
+  listCost?: number;
   /** Requests this record stands for (default 1). */
   requests?: number;
 }
@@ -40,10 +42,14 @@ export interface RollupRecord {
 const HOUR = 3_600_000;
 /** Local time is at most 14 hours ahead of UTC (Kiribati) and 12 behind: the margin around a UTC day. */
 const TZ_MARGIN = 14 * HOUR;
-/** Durable Object SQL binds at most 100 parameters per statement: 8 rows of 12. */
-const ROWS_PER_STATEMENT = 8;
+/** Durable Object SQL binds at most 100 parameters per statement: 7 rows of 13. */
+const ROWS_PER_STATEMENT = 7;
+/** The columns of the v6 fold (before `list_cost`, which v10 adds). */
 const COLUMNS =
   "(hour, day, month, user_id, feature, model, requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost)";
+/** What a settle writes; `list_cost` is null on rows from before v10, read as `cost` (storage/commitments.ts). */
+const WRITE_COLUMNS =
+  "(hour, day, month, user_id, feature, model, requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost, list_cost)";
 
 /**
  * Adds records to their hourly rollup rows: records of the same hour, day,
@@ -57,7 +63,7 @@ export function rollupBatch(sql: Sql, records: readonly RollupRecord[]): number 
     const key = [hour, r.day, r.userId, r.feature, r.model].join("\u0000");
     const n = r.requests ?? 1;
     const row = rows.get(key);
-    const add = [n, r.inputTokens, r.cachedTokens, r.cacheWriteTokens, r.outputTokens, r.cost];
+    const add = [n, r.inputTokens, r.cachedTokens, r.cacheWriteTokens, r.outputTokens, r.cost, r.listCost ?? r.cost];
     if (row) add.forEach((v, i) => (row[6 + i] = Number(row[6 + i]) + v));
     else rows.set(key, [hour, r.day, r.month, r.userId, r.feature, r.model, ...add]);
   }
@@ -66,11 +72,12 @@ export function rollupBatch(sql: Sql, records: readonly RollupRecord[]): number 
   for (let i = 0; i < all.length; i += ROWS_PER_STATEMENT) {
     const chunk = all.slice(i, i + ROWS_PER_STATEMENT);
     written += sql.run(
-      `INSERT INTO rollups ${COLUMNS} VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+      `INSERT INTO rollups ${WRITE_COLUMNS} VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
        ON CONFLICT (hour, day, user_id, feature, model) DO UPDATE SET
          requests = requests + excluded.requests, input_tokens = input_tokens + excluded.input_tokens,
          cached_tokens = cached_tokens + excluded.cached_tokens, cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-         output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost`,
+         output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost,
+         list_cost = COALESCE(list_cost, cost) + excluded.list_cost`,
       ...chunk.flat(),
     );
   }
@@ -78,7 +85,7 @@ export function rollupBatch(sql: Sql, records: readonly RollupRecord[]): number 
 }
 
 /** UTC hours that can hold a local day (`YYYY-MM-DD`) or month (`YYYY-MM`), with the time-zone margin. */
-function hoursOf(period: "day" | "month", at: string): [number, number] {
+export function hoursOf(period: "day" | "month", at: string): [number, number] {
   const [y = 1970, m = 1, d = 1] = at.split("-").map(Number);
   const start = Date.UTC(y, m - 1, period === "day" ? d : 1);
   const end = period === "day" ? start + 24 * HOUR : Date.UTC(y, m, 1);
