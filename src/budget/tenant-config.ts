@@ -3,7 +3,9 @@
  * validates against and the canonical stored shapes (defaults applied), so the
  * ledger never re-validates on the hot path.
  */
-import { z } from "zod";
+// From @hono/zod-openapi, not zod: admin/schemas.ts names these schemas with `.openapi()`; built with plain zod,
+// a test that imported this module before the worker loaded got schemas without it ("openapi is not a function").
+import { z } from "@hono/zod-openapi";
 import { isValidTimeZone } from "./windows";
 
 /** Tenant ids: 1–64 of a-z, 0-9 and `-` (they appear in keys and object names). */
