@@ -48,5 +48,5 @@ export const allowedHeaders = ref([
   "Server-Timing",
 ]);
 
-/** Headers of a budget block (429, or 402 when the tenant's blockStatus says so). */
+/** Headers of a budget block (402 by default, 429 when the tenant's blockStatus says so). */
 export const blockedHeaders = ref([...POSITION, "RateLimit", "RateLimit-Policy", "Retry-After", "x-should-retry", "Server-Timing"]);
