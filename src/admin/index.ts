@@ -2,6 +2,7 @@
 import { adminDocument } from "../openapi/admin-document";
 import { memoized } from "../openapi/document";
 import { adminApp } from "./app";
+import { burstRoutes } from "./bursts";
 import { globalRoutes } from "./global";
 import { keyRoutes } from "./keys";
 import { reallocationRoutes } from "./reallocations";
@@ -15,6 +16,7 @@ export const adminRoutes = adminApp()
   .route("/", keyRoutes)
   .route("/", subjectRoutes)
   .route("/", reportRoutes)
+  .route("/", burstRoutes)
   .route("/", reallocationRoutes)
   .route("/", globalRoutes);
 

@@ -14,6 +14,7 @@ import type { ScopeWindow } from "../budget/types";
 import { isoSeconds, windowsAt } from "../budget/windows";
 import { lookupModel, resolvePrice } from "../pricing/cost";
 import { queueAlert, queueThresholdAlerts } from "./alerts";
+import { alertExhausted, fellShort, ownPosition, recordDraws, tryPools, type PoolIndex } from "./bursts-reserve";
 import { unknownContextMessage, type ContextLookup } from "./contexts";
 import { modelNotPriced, requestCostLimit, unboundedInput, undeclaredFeature, unpricedUnit, type Denied } from "./denials";
 import { priceCall } from "./reserve-price";
@@ -48,6 +49,8 @@ export interface ReserveContext {
   contextTokens?: (refs: readonly ContextRef[]) => ContextLookup;
   /** Monthly limit adjustments of applied reallocations (the object's memory). */
   adjustments: Adjustments;
+  /** The tenant's burst pools (the object's memory, read on first use); absent, no request draws. */
+  pools?: () => PoolIndex;
 }
 
 /** The transaction's outcome: a result for the worker, or "ask the GlobalLedger for more, then retry". */
@@ -123,8 +126,7 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
   const states = windowStates(scopes, windows, counters);
   if (c.global) states.push(c.global);
 
-  const decision = decide({
-    windows: states,
+  const input = {
     primary: { model: req.model, inputCost: primaryCall.inputCost, outputRate: primaryCall.outputRate },
     degraded:
       degradeTo && degradedCall ? { model: degradeTo, inputCost: degradedCall.inputCost, outputRate: degradedCall.outputRate } : undefined,
@@ -136,7 +138,8 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
     maxRequestCost,
     reserveInFull,
     mode: cfg.mode,
-  });
+  };
+  let decision = decide({ ...input, windows: states });
 
   // The fast bound over-counts; where that changes the outcome, ask for an exact count first.
   if (!req.inputExact && (decision.action !== "allow" || decision.clamped)) {
@@ -144,6 +147,27 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
   }
 
   if (decision.action === "deny") return requestCostLimit(decision.needed, decision.limit, reserveInFull);
+
+  // A call that does not fit a scope with a burst pool is decided again with the pool (src/ledger/bursts-draw.ts).
+  const wins = [windows.daily.key, windows.monthly.key];
+  const targetOutput = isChat ? Math.min(req.requestedMaxTokens ?? expected * choices, req.requestedMaxTokens ?? modelMax * choices) : 0;
+  const burst =
+    c.pools && fellShort(decision, targetOutput)
+      ? tryPools({
+          store: c.store,
+          index: c.pools(),
+          scopes: scopes.map((s) => scopeKey(s.ref)),
+          wins,
+          states,
+          now,
+          targetOutput,
+          decide: (w) => decide({ ...input, windows: w }),
+        })
+      : null;
+  const draws = burst?.plan.decision ? burst.plan.draws : [];
+  if (draws.length > 0 && !req.inputExact) return { status: "recount" };
+  if (burst?.plan.decision) decision = burst.plan.decision;
+  let burstAlerts = burst ? alertExhausted(c.store, c.tenantId, burst.plan.exhausted, burst.pools, now) : false;
 
   if (decision.action === "block" && decision.blocking.scope.kind === "global" && c.canGrowLease) {
     // Only the lease is short, not the tenant: no alert, no final message, just ask for more.
@@ -169,7 +193,7 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
       limit,
       resetAt: b.resetAt,
       now,
-    });
+    }) || burstAlerts;
     const finalMessage = req.finalMessageEligible && cfg.onHardLimit === "message" && c.store.claimFinalNotice(who.userId, b.key, now);
     const result: ReserveResult = {
       status: "blocked",
@@ -212,7 +236,10 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
     output_cap: isChat && req.requestedMaxTokens === null && !reserveInFull ? (decision.forwardMaxTokens ?? null) : null,
     choices,
   });
-  const alertsQueued = queueThresholdAlerts({ store: c.store, tenantId: c.tenantId, cfg, states, amount: decision.amount, now });
+  if (burst && draws.length > 0) burstAlerts = recordDraws(c.store, c.tenantId, req.requestId, draws, burst.pools, wins, now) || burstAlerts;
+  // Decided with a pool: warnings, alerts and headers speak of the scopes' own budgets.
+  const own = burst?.plan.decision ? burst.plan.own : states;
+  const alertsQueued = queueThresholdAlerts({ store: c.store, tenantId: c.tenantId, cfg, states: own, amount: decision.amount, now }) || burstAlerts;
   const result: ReserveResult = {
     status: "allowed",
     reservationId: req.requestId,
@@ -223,9 +250,10 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
     amount: decision.amount,
     forwardMaxTokens: decision.forwardMaxTokens,
     clamped: decision.clamped,
-    ...positionOut(decision),
+    ...positionOut(burst?.plan.decision ? ownPosition(own, decision.amount) : decision),
     shadowCode: decision.shadowCode,
     forwardHeaders: [...cfg.forwardHeaders],
+    ...(draws.length > 0 ? { burstId: draws.map((d) => d.poolId).join(", ") } : {}),
   };
   return { result, alertsQueued };
 }

@@ -9,6 +9,7 @@ import { tenant } from "./admin";
 import { foldAlone, foldFlush } from "./allowances-flush";
 import { scheduleAlarm } from "./alarm";
 import { BACKGROUND_DEADLINE_MS, HOLD_MARGIN_MS } from "./background";
+import { burstPools } from "./bursts";
 import { contextTokens } from "./contexts";
 import { idempotencyKeyReused, type Denied } from "./denials";
 import { GlobalLeaseHolder } from "./global-lease";
@@ -98,6 +99,7 @@ export async function reserve(l: Ledger, req: ReserveRequest): Promise<ReserveRe
         canGrowLease,
         contextTokens: (refs) => contextTokens(l.contexts, refs),
         adjustments: adjustmentsOf(l),
+        pools: () => burstPools(l),
       });
       alertsQueued ||= out.alertsQueued;
       const r = out.result;

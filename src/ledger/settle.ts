@@ -8,6 +8,7 @@ import { hourOf } from "../alerts/detect";
 import { ceilingCharge } from "../budget/commitment";
 import { usageCosts, type Rates } from "../pricing/cost";
 import { anomalyCheckSoon } from "./alarm";
+import { releaseDraws, settleDraws } from "./bursts-settle";
 import { learnOutput } from "./output";
 import type { Ledger } from "./state";
 import type { LedgerStore, ReservationRow } from "./storage";
@@ -65,6 +66,7 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
   store.closeReservation(r.id, "settled", cost, now);
   store.bumpHour(hourOf(now), cost);
   const { day, month } = windowKeysOf(r);
+  if (r.burst) settleDraws(store, r, cost, day);
   store.rollup({
     at: now,
     day,
@@ -100,6 +102,7 @@ export function outputSample(
 /** Gives a reservation's hold back. */
 export function releaseTx(store: LedgerStore, r: ReservationRow, state: "released" | "expired", now: number): void {
   store.bumpAll(JSON.parse(r.counters) as [string, string][], { reserved: -r.amount });
+  if (r.burst) releaseDraws(store, r);
   store.closeReservation(r.id, state, null, now);
 }
 

@@ -11,6 +11,7 @@
 import type { FeatureConfig, UserConfig } from "../budget/tenant-config";
 import type { Adjustments } from "../budget/reallocation";
 import type { Env } from "../env";
+import type { PoolIndex } from "./bursts-reserve";
 import type { GlobalLeaseHolder } from "./global-lease";
 import type { BackgroundStore } from "./storage/background";
 import type { ContextStore } from "./storage/contexts";
@@ -62,6 +63,8 @@ export class LedgerState {
   readonly features = new BoundedCache<FeatureConfig | undefined>();
   /** Monthly limit adjustments of applied reallocations (undefined = not read yet); an approval updates it. */
   adjustments: Adjustments | undefined = undefined;
+  /** Burst pools by scope (undefined = not read yet): read on the first request that falls short, reset by every pool change. */
+  burstPools: PoolIndex | undefined = undefined;
   /** Learned output per choice, newest first, per model. */
   readonly outputSamples = new Map<string, number[]>();
   /** The alarm time set, or null: a later alarm never replaces an earlier one. */
@@ -88,6 +91,7 @@ export class LedgerState {
     this.features.clear();
     this.outputSamples.clear();
     this.adjustments = undefined;
+    this.burstPools = undefined;
     this.tenant = null;
     this.alarmAt = null;
   }

@@ -18,6 +18,7 @@ import { acquireAllowance } from "./allowances";
 import { flushAllowance } from "./allowances-flush";
 import type { AcquireRequest, AcquireResult, FlushRequest, FlushResult } from "./allowances-types";
 import { trackBackground, type TrackBackgroundRequest } from "./background";
+import * as bursts from "./bursts";
 import type { CloseResult } from "./close";
 import * as keys from "./keys";
 import * as reallocations from "./reallocations";
@@ -233,6 +234,33 @@ export class TenantLedger extends DurableObject<Env> {
   /** Reallocation requests, newest first, optionally of one state. */
   listReallocations(state: ReallocationState | undefined, limit: number): reallocations.Reallocation[] | null {
     return reallocations.listReallocations(this.rpc(), state, limit);
+  }
+
+  // ---- admin: burst pools (audited) ------------------------------------------
+
+  /** Creates a burst pool: active when the operator makes it, pending when a tenant admin asks. */
+  createBurst(input: bursts.BurstInput, actor: string, byOperator: boolean): bursts.BurstInfo | bursts.BurstRefusal {
+    return bursts.createBurst(this.rpc(), input, actor, byOperator);
+  }
+
+  /** Approves a pending burst pool. */
+  approveBurst(id: string, actor: string): bursts.BurstInfo | bursts.BurstRefusal {
+    return bursts.approveBurst(this.rpc(), id, actor);
+  }
+
+  /** Closes a burst pool; nothing drawn is given back. */
+  closeBurst(id: string, actor: string): bursts.BurstInfo | bursts.BurstRefusal {
+    return bursts.closeBurst(this.rpc(), id, actor);
+  }
+
+  /** Every burst pool with its state and remaining; null when the tenant does not exist. */
+  listBursts(): bursts.BurstInfo[] | null {
+    return bursts.listBursts(this.rpc());
+  }
+
+  /** A burst pool's post-spend analysis. */
+  burstAnalysis(id: string): bursts.BurstAnalysis | bursts.BurstRefusal {
+    return bursts.burstAnalysis(this.rpc(), id);
   }
 
   // ---- admin: reports -------------------------------------------------------

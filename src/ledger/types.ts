@@ -102,6 +102,8 @@ export type ReserveResult =
       shadowCode?: string;
       /** Client headers the tenant's `forwardHeaders` allow to reach the provider (lower case). */
       forwardHeaders?: string[];
+      /** The burst pool(s) the call drew on for what did not fit its own budget (`X-Budget-Burst`). */
+      burstId?: string;
     }
   | {
       status: "blocked";

@@ -260,6 +260,7 @@ export function llmHandler(spec: RouteSpec) {
     const warning = warningHeader(res.warnings);
     if (warning) headers.set("X-Budget-Warning", warning);
     if (res.degradedFrom) headers.set("X-Budget-Degraded-From", res.degradedFrom);
+    if (res.burstId) headers.set("X-Budget-Burst", res.burstId);
     if (res.forwardMaxTokens !== undefined && res.clamped) headers.set("X-Budget-Clamped-Max-Tokens", String(res.forwardMaxTokens));
     if (res.shadowCode) headers.set("X-Budget-Shadow", res.shadowCode);
     log.set({

@@ -8,6 +8,7 @@
  */
 import type { FeatureConfig, TenantConfig, UserConfig } from "../../budget/tenant-config";
 import type { BoundedCache } from "../state";
+import { BurstStore } from "./bursts";
 import { CounterStore, type CounterRow } from "./counters";
 import { RecordStore, type AlertRow, type AuditRow, type DeliveryRow, type DueDelivery } from "./records";
 import { ReservationStore, type ReservationRow } from "./reservations";
@@ -27,6 +28,8 @@ export class LedgerStore {
   private readonly r: ReservationStore;
   private readonly rec: RecordStore;
   private readonly u: UsageStore;
+  /** Burst pools (storage/bursts.ts): the reserve, settle and release steps reach it through here. */
+  readonly bursts: BurstStore;
 
   /** The settings caches are the object's (`LedgerState`). */
   constructor(sql: Sql, users: BoundedCache<UserConfig | undefined>, features: BoundedCache<FeatureConfig | undefined>) {
@@ -35,6 +38,7 @@ export class LedgerStore {
     this.r = new ReservationStore(sql);
     this.rec = new RecordStore(sql);
     this.u = new UsageStore(sql);
+    this.bursts = new BurstStore(sql);
   }
 
   // ---- tenant, keys, settings (storage/tenant.ts) ----

@@ -24,6 +24,8 @@ export interface ReservationRow {
   output_cap: number | null;
   /** Choices the call asked for (null before v5: one). */
   choices: number | null;
+  /** Burst pools the call drew on (JSON, src/ledger/storage/bursts.ts); null or absent when it drew none. */
+  burst?: string | null;
 }
 
 /** The `reservations` table. */
