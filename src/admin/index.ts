@@ -9,6 +9,7 @@ import { reallocationRoutes } from "./reallocations";
 import { reportRoutes } from "./reports";
 import { subjectRoutes } from "./subjects";
 import { tenantRoutes } from "./tenants";
+import { windowRoutes } from "./windows";
 
 /** All admin routes. */
 export const adminRoutes = adminApp()
@@ -18,7 +19,8 @@ export const adminRoutes = adminApp()
   .route("/", reportRoutes)
   .route("/", burstRoutes)
   .route("/", reallocationRoutes)
-  .route("/", globalRoutes);
+  .route("/", globalRoutes)
+  .route("/", windowRoutes);
 
 const openApiDocument = memoized(() => adminDocument(adminRoutes));
 

@@ -25,6 +25,7 @@ import * as reallocations from "./reallocations";
 import type { UsageQuery, UsageReport } from "./reports";
 import { reserve, revokeGlobalLease } from "./reserve";
 import { closeWindows, tick, type TickResult } from "./scheduler";
+import { scopeWindows } from "./scope-windows";
 import { hasSchema, migrate } from "./schema";
 import { release, settle } from "./settle";
 import { LedgerState, type Ledger } from "./state";
@@ -278,6 +279,11 @@ export class TenantLedger extends DurableObject<Env> {
   /** The monthly plan: this month and the next 12 (planned, actual, forecast); null when the tenant does not exist. */
   plan(): ReturnType<typeof views.plan> {
     return views.plan(this.rpc());
+  }
+
+  /** Every scope window now (tenant, features, the `topUsers` biggest spenders): limit, spent, reserved, reset. */
+  scopeWindows(topUsers: number): ReturnType<typeof scopeWindows> {
+    return scopeWindows(this.rpc(), topUsers);
   }
 
   /** The audit log, newest first; page with `beforeId`. */
