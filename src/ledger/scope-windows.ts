@@ -56,17 +56,15 @@ export function scopeWindows(l: Ledger, topUsers: number, now = Date.now()): { t
     scopes.map((s) => scopeKey(s.ref)),
     [windows.daily.key, month],
   );
-  const lines = windowStates(scopes, windows, counters).map(
-    (w): ScopeWindowLine => ({
-      scope: w.scope.kind as ScopeWindowLine["scope"],
-      id: w.scope.id,
-      window: w.window,
-      windowKey: w.key,
-      limit: w.limit,
-      spent: w.spent,
-      reserved: w.reserved,
-      resetAt: w.resetAt,
-    }),
-  );
+  const lines = windowStates(scopes, windows, counters).map((w): ScopeWindowLine => ({
+    scope: w.scope.kind as ScopeWindowLine["scope"],
+    id: w.scope.id,
+    window: w.window,
+    windowKey: w.key,
+    limit: w.limit,
+    spent: w.spent,
+    reserved: w.reserved,
+    resetAt: w.resetAt,
+  }));
   return { timezone: cfg.timezone, lines };
 }
