@@ -1,7 +1,7 @@
 /**
  * The Hono app: health, the LLM routes under `/v1`, the admin API under
- * `/admin/v1`. One `onError` renders every failure in the route's dialect and
- * never echoes internal errors.
+ * `/admin/v1`, the dashboard under `/admin/ui`. One `onError` renders every
+ * failure in the route's dialect and never echoes internal errors.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env";
 import { adminRoutes } from "./admin";
 import { ConfigError, loadConfig } from "./config";
+import { dashboardRoutes } from "./dashboard";
 import { ApiError, dialectOf, errorBody } from "./errors";
 import { memoized } from "./openapi/document";
 import { v1Document } from "./openapi/v1-document";
@@ -40,6 +41,7 @@ app.route("/v1", proxyRoutes);
 app.route("/v1beta", geminiRoutes);
 app.route("/openai", azureRoutes);
 app.route("/admin/v1", adminRoutes);
+app.route("/admin/ui", dashboardRoutes);
 
 app.notFound((c) => {
   throw new ApiError(404, `Unknown route ${c.req.method} ${c.req.path}.`, { code: "unknown_route" });
