@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env";
 import { adminRoutes } from "./admin";
+import { appLayerRoutes } from "./app-layer";
 import { ConfigError, loadConfig } from "./config";
 import { dashboardRoutes } from "./dashboard";
 import { ApiError, dialectOf, errorBody } from "./errors";
@@ -35,8 +36,10 @@ app.use("*", async function requestContext(c, next) {
 const v1OpenApi = memoized(() => v1Document(app));
 // Before the proxy's catch-all 404; unauthenticated, like /health and the admin document.
 app.get("/v1/openapi.json", (c) => c.json(v1OpenApi()));
+// The application layer before the proxy, whose `/v1/*` catch-all answers 404.
 // Gemini's `models/{model}:{method}` under /v1 (the @google/genai default), before the OpenAI routes' 404.
 app.post("/v1/models/*", geminiModelRoute);
+app.route("/v1", appLayerRoutes);
 app.route("/v1", proxyRoutes);
 app.route("/v1beta", geminiRoutes);
 app.route("/openai", azureRoutes);

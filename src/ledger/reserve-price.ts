@@ -55,3 +55,8 @@ export function priceCall(
   if (netBps >= FULL_BPS) return { rates: c.rates, inputCost, outputRate: c.output };
   return { rates: { ...c.rates, netBps }, inputCost: netCeil(inputCost, netBps), outputRate: netCeil(c.output, netBps) };
 }
+
+/** An application's hold of a known amount (micro-USD): all of it up front, no output, settled at the cost it reports. */
+export function fixedCall(amount: number): CallPrice {
+  return { rates: { input: 0, output: 0, cachedInput: 0, cacheWrite: 0 }, inputCost: amount, outputRate: 0 };
+}

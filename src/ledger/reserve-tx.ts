@@ -17,7 +17,7 @@ import { queueAlert, queueThresholdAlerts } from "./alerts";
 import { alertExhausted, fellShort, ownPosition, recordDraws, tryPools, type PoolIndex } from "./bursts-reserve";
 import { unknownContextMessage, type ContextLookup } from "./contexts";
 import { modelNotPriced, requestCostLimit, unboundedInput, undeclaredFeature, unpricedUnit, type Denied } from "./denials";
-import { priceCall } from "./reserve-price";
+import { fixedCall, priceCall } from "./reserve-price";
 import { formatUsd, positionOut, scopeKey, scopeLabel, scopesFor, windowStates } from "./scopes";
 import type { LedgerStore } from "./storage";
 import type { ContextRef, ReserveRequest, ReserveResult } from "./types";
@@ -86,8 +86,9 @@ export function reserveTx(c: ReserveContext): ReserveTxOutcome {
 function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome {
   const cfg = c.config;
   const { req, who, now } = c;
-  const primaryPrice = resolvePrice(req.model, cfg.prices);
-  if (!primaryPrice) return modelNotPriced(req.model, c.tenantId);
+  // An application's hold of an amount needs no model price.
+  const primaryPrice = req.fixedCost === undefined ? resolvePrice(req.model, cfg.prices) : null;
+  if (req.fixedCost === undefined && !primaryPrice) return modelNotPriced(req.model, c.tenantId);
 
   const user = c.store.user(who.userId);
   const featureConfig = c.store.feature(who.feature);
@@ -104,15 +105,15 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
   const reserveInFull = bound.unbounded !== null;
 
   const netBps = netBpsOf(cfg.commitment);
-  const primaryCall = priceCall(req.model, primaryPrice.price, req, bound.contextTokens, netBps);
+  const primaryCall = primaryPrice ? priceCall(req.model, primaryPrice.price, req, bound.contextTokens, netBps) : fixedCall(req.fixedCost ?? 0);
   if ("unpriced" in primaryCall) return unpricedUnit(req.model, primaryCall.unpriced, c.tenantId);
-  const degradeTo = cfg.degrade[req.model];
+  const degradeTo = primaryPrice ? cfg.degrade[req.model] : undefined;
   const degradedPrice = degradeTo ? resolvePrice(degradeTo, cfg.prices) : null;
   const degradedPriced = degradeTo && degradedPrice ? priceCall(degradeTo, degradedPrice.price, req, bound.contextTokens, netBps) : null;
   // A cheaper model that cannot price every unit of the call is not a place to send it.
   const degradedCall = degradedPriced && !("unpriced" in degradedPriced) ? degradedPriced : null;
 
-  const isChat = req.kind === "chat";
+  const isChat = req.kind === "chat" && primaryPrice !== null;
   const modelMax = isChat ? (lookupModel(req.model)?.maxOutputTokens ?? 4096) : 0;
   const expected = isChat ? c.expectedOutput(req.model, modelMax) : 0;
   const choices = isChat ? Math.max(1, Math.floor(req.choices ?? 1)) : 1;
@@ -137,7 +138,7 @@ function decideAndReserve(c: ReserveContext): ReserveTxResult | ReserveTxOutcome
     minOutputTokens: cfg.minOutputTokens,
     maxRequestCost,
     reserveInFull,
-    mode: cfg.mode,
+    mode: req.force ? "shadow" : cfg.mode,
   };
   let decision = decide({ ...input, windows: states });
 

@@ -70,11 +70,11 @@ export async function reserve(l: Ledger, req: ReserveRequest): Promise<ReserveRe
   const holder = globalHolder(l, t.tenantId);
   await holder.ensure(now);
   // A background job's hold outlives its polling deadline, so only the deadline (at the ceiling) ends it.
-  const ttlMs = req.background
+  const ttlMs = req.ttlMs ?? (req.background
     ? BACKGROUND_DEADLINE_MS + HOLD_MARGIN_MS
     : req.streaming
       ? RESERVATION_TTL_MS.stream
-      : RESERVATION_TTL_MS.plain;
+      : RESERVATION_TTL_MS.plain);
   let alertsQueued = false;
   let fold = req.allowanceFlush;
   const attempt = (canGrowLease: boolean): ReserveTxResult =>

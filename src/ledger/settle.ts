@@ -20,43 +20,50 @@ const UNKNOWN: SettleResult = { applied: false, cost: 0, state: "unknown" };
 export async function settle(l: Ledger, req: SettleRequest): Promise<SettleResult> {
   const now = Date.now();
   if (!l.state.schemaReady) return UNKNOWN;
-  const lease = l.state.lease;
-  const result = l.ctx.storage.transactionSync((): SettleResult => {
-    const r = l.store.reservation(req.reservationId);
-    if (!r) return UNKNOWN;
-    if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
-    const cost = settleTx(l.store, r, req, now);
-    if (req.responseId || req.conversationId) l.contexts.recordSettled(r.id, req, now);
-    if (req.replay) l.store.saveReplay(r.id, req.replay, now);
-    const sample = outputSample(r, req);
-    if (sample !== null) learnOutput(l, r.model, sample);
-    if (r.state === "open") lease?.refund(r.id, r.amount - cost);
-    // An expired reservation already gave its hold back to the lease; its late cost is still owed to it.
-    else lease?.consume(`late:${r.id}`, cost, now);
-    return { applied: true, cost, state: "settled" };
-  });
+  const result = l.ctx.storage.transactionSync(() => settleInTx(l, req, now));
   if (result.applied) await anomalyCheckSoon(l, now);
   return result;
+}
+
+/** A settlement's read-check-write, inside the caller's transaction (the application layer's commit runs it in its own). */
+export function settleInTx(l: Ledger, req: SettleRequest, now: number): SettleResult {
+  const lease = l.state.lease;
+  const r = l.store.reservation(req.reservationId);
+  if (!r) return UNKNOWN;
+  if (r.state === "settled" || r.state === "released") return { applied: false, cost: r.cost ?? 0, state: r.state };
+  const cost = settleTx(l.store, r, req, now);
+  if (req.responseId || req.conversationId) l.contexts.recordSettled(r.id, req, now);
+  if (req.replay) l.store.saveReplay(r.id, req.replay, now);
+  const sample = outputSample(r, req);
+  if (sample !== null) learnOutput(l, r.model, sample);
+  if (r.state === "open") lease?.refund(r.id, r.amount - cost);
+  // An expired reservation already gave its hold back to the lease; its late cost is still owed to it.
+  else lease?.consume(`late:${r.id}`, cost, now);
+  return { applied: true, cost, state: "settled" };
 }
 
 /** Gives a reservation's hold back without spending (upstream error, client gone before the call). */
 export function release(l: Ledger, reservationId: string): SettleResult {
   const now = Date.now();
   if (!l.state.schemaReady) return UNKNOWN;
-  return l.ctx.storage.transactionSync((): SettleResult => {
-    const r = l.store.reservation(reservationId);
-    if (!r) return UNKNOWN;
-    if (r.state !== "open") return { applied: false, cost: r.cost ?? 0, state: r.state };
-    releaseTx(l.store, r, "released", now);
-    l.state.lease?.refund(r.id, r.amount);
-    return { applied: true, cost: 0, state: "released" };
-  });
+  return l.ctx.storage.transactionSync(() => releaseInTx(l, reservationId, now));
+}
+
+/** A release's read-check-write, inside the caller's transaction. */
+export function releaseInTx(l: Ledger, reservationId: string, now: number): SettleResult {
+  const r = l.store.reservation(reservationId);
+  if (!r) return UNKNOWN;
+  if (r.state !== "open") return { applied: false, cost: r.cost ?? 0, state: r.state };
+  releaseTx(l.store, r, "released", now);
+  l.state.lease?.refund(r.id, r.amount);
+  return { applied: true, cost: 0, state: "released" };
 }
 
 /** Applies a settlement inside the caller's transaction; returns the cost charged. */
 export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleRequest, now: number): number {
-  const rates = JSON.parse(r.rates) as Rates;
-  const measured = usageCosts(req.usage, rates);
+  const rates = req.rates ?? (JSON.parse(r.rates) as Rates);
+  // A cost the application reports is what it paid: charged as is, list and net alike.
+  const measured = req.cost !== undefined ? { list: req.cost, net: req.cost } : usageCosts(req.usage, rates);
   // Cost unknown: the reservation is the ceiling the guard proved; a higher reported usage still wins.
   const charged = req.outcome === "ceiling" ? ceilingCharge(measured, r.amount, rates.netBps) : measured;
   const cost = charged.net;
@@ -73,7 +80,7 @@ export function settleTx(store: LedgerStore, r: ReservationRow, req: SettleReque
     month,
     userId: r.user_id,
     feature: r.feature,
-    model: r.model,
+    model: req.reportAs ?? r.model,
     inputTokens: req.usage.inputTokens,
     cachedTokens: req.usage.cachedInputTokens,
     cacheWriteTokens: req.usage.cacheWriteTokens,

@@ -14,6 +14,17 @@ import type { ReallocationInput, ReallocationState } from "../budget/reallocatio
 import type { FeatureConfig, TenantConfig, TenantInput, UserConfig } from "../budget/tenant-config";
 import type { Env } from "../env";
 import * as admin from "./admin";
+import { commitApp, releaseApp, reserveApp } from "./app-reservations";
+import type {
+  AppCommitRequest,
+  AppCommitResult,
+  AppReleaseResult,
+  AppReserveRequest,
+  AppReserveResult,
+  AppUsageRequest,
+  AppUsageResult,
+} from "./app-types";
+import { recordUsage } from "./app-usage";
 import { acquireAllowance } from "./allowances";
 import { flushAllowance } from "./allowances-flush";
 import type { AcquireRequest, AcquireResult, FlushRequest, FlushResult } from "./allowances-types";
@@ -122,6 +133,28 @@ export class TenantLedger extends DurableObject<Env> {
   /** Hands a background response's open reservation to the alarm, which polls it to its end. */
   trackBackground(req: TrackBackgroundRequest): Promise<{ tracked: boolean }> {
     return trackBackground(this.rpc(), req);
+  }
+
+  // ---- the application layer (src/ledger/app-*.ts) -------------------------
+
+  /** An application's hold of an amount or an estimated call, reserved like a proxied call. */
+  reserveApp(req: AppReserveRequest): Promise<AppReserveResult> {
+    return reserveApp(this.rpc(), req);
+  }
+
+  /** Records what an application's reservation really cost (idempotent). */
+  commitApp(req: AppCommitRequest): Promise<AppCommitResult> {
+    return commitApp(this.rpc(), req);
+  }
+
+  /** Gives an application's uncommitted hold back. */
+  releaseApp(keyHash: string, id: string): AppReleaseResult {
+    return releaseApp(this.rpc(), keyHash, id);
+  }
+
+  /** Records spend made outside the guard (idempotent per Idempotency-Key). */
+  recordUsage(req: AppUsageRequest): Promise<AppUsageResult> {
+    return recordUsage(this.rpc(), req);
   }
 
   // ---- the global budget --------------------------------------------------

@@ -5,7 +5,7 @@
 import type { Role } from "../auth/keys";
 import type { ScopeKind } from "../budget/types";
 import type { WindowKind } from "../budget/windows";
-import type { Usage } from "../pricing/cost";
+import type { Rates, Usage } from "../pricing/cost";
 import type { FlushRequest } from "./allowances-types";
 
 /** What the worker sends to reserve budget for one call. */
@@ -58,6 +58,13 @@ export interface ReserveRequest {
    * so the subject's own hold never blocks its own request.
    */
   allowanceFlush?: FlushRequest;
+  // ---- the application layer (src/ledger/app-*.ts) ----
+  /** Reserve exactly this many micro-USD, priced from nothing else (no model price, no output): an application's hold. */
+  fixedCost?: number;
+  /** How long the hold lasts (an application's `ttlSeconds`); default by `streaming` and `background`. */
+  ttlMs?: number;
+  /** Spend that already happened (recorded usage): decided as shadow mode does, so it is reserved, warned and alerted, never blocked. */
+  force?: boolean;
 }
 
 /** A piece of provider-side stored state a request reuses. */
@@ -141,6 +148,13 @@ export interface SettleRequest {
   conversationId?: string;
   /** For idempotent non-streaming calls: the answer, replayed to a retry instead of calling again. */
   replay?: Replay;
+  // ---- the application layer (src/ledger/app-*.ts) ----
+  /** A cost the application reports, micro-USD: charged as is instead of pricing `usage`. */
+  cost?: number;
+  /** Price `usage` at these rates instead of the reservation's (usage of another model than it was reserved for). */
+  rates?: Rates;
+  /** What the usage rollups report the spend under instead of the reservation's model (`source/model`). */
+  reportAs?: string;
 }
 
 /** Settlement result; `applied` is false for a duplicate. */

@@ -47,7 +47,7 @@ describe("layout", () => {
         box: document.querySelector("[data-test=daily-chart]")?.clientWidth ?? 0,
       }));
       expect(Math.abs(widths.chart - widths.box)).toBeLessThanOrEqual(4);
-      await shoot(page, `dashboard-tenant-${label}`, label === "phone");
+      await shoot(page, `dashboard-tenant-${label}`);
 
       await page.goto(`${ui.url}/admin/ui/tenants/acme/usage`);
       await settled(page);
