@@ -360,6 +360,7 @@ describe("OpenAPI document", () => {
         "POST /tenants/{t}/reallocations/{id}/reject",
         "GET /tenants/{t}/review",
         "GET /tenants/{t}/usage",
+        "GET /tenants/{t}/windows",
         "PATCH /tenants/{t}",
         "POST /tenants/{t}/keys",
         "PUT /tenants/{t}",
