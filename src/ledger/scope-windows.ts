@@ -8,6 +8,7 @@
 import { featureLimits, tenantLimits, userLimits } from "../budget/limits";
 import { windowsAt } from "../budget/windows";
 import { tenant } from "./admin";
+import { adjustmentsOf } from "./reallocations";
 import { scopeKey, windowStates, type LimitedScope } from "./scopes";
 import type { Ledger } from "./state";
 
@@ -52,6 +53,9 @@ export function scopeWindows(l: Ledger, topUsers: number, now = Date.now()): { t
       return { ref: { kind: "user", id }, limits: userLimits(cfg, u), softPct: u?.softLimitPct ?? cfg.softLimitPct };
     }),
   ];
+  // Applied reallocations move monthly limits: the gauges show the limits reservations are checked against.
+  const adjustments = adjustmentsOf(l);
+  for (const s of scopes) s.adjust = adjustments.get(scopeKey(s.ref));
   const counters = l.store.counters(
     scopes.map((s) => scopeKey(s.ref)),
     [windows.daily.key, month],

@@ -86,6 +86,19 @@ describe("scope windows", () => {
     expect([...new Set(top1.body.windows.filter((x) => x.scope === "user").map((x) => x.id))]).toEqual(["big"]);
   });
 
+  it("shows a monthly limit moved by an applied reallocation, as reservations see it", async () => {
+    const t = await createTenant({ limits: { monthly: 10 } });
+    for (const f of ["donor", "needy"]) expect((await admin("PUT", `/tenants/${t}/features/${f}`, { limits: { monthly: 2 } })).status).toBe(200);
+    const asked = await admin("POST", `/tenants/${t}/reallocations`, { from: "feature:donor", to: "feature:needy", amountUsd: 0.5, reason: "launch" });
+    expect(asked.status).toBe(201);
+    const { id } = (await asked.json()) as { id: string };
+    expect((await admin("POST", `/tenants/${t}/reallocations/${id}/approve`, {})).status).toBe(200);
+    const { body } = await windows(t);
+    const monthly = (f: string) => body.windows.find((w) => w.scope === "feature" && w.id === f && w.window === "monthly")!;
+    expect(monthly("donor").limitUsd).toBe(1.5);
+    expect(monthly("needy").limitUsd).toBe(2.5);
+  });
+
   it("400 for a bad users count, 404 for an unknown tenant, 403 for another tenant's admin", async () => {
     const t = await createTenant();
     const other = await createTenant();
