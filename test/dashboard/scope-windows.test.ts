@@ -7,6 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/auth/keys";
 import { windowsAt } from "../../src/budget/windows";
 import { admin, call, chat, createKey, createTenant, reserveRequest } from "../helpers/guard";
 
@@ -21,13 +22,6 @@ interface Line {
   remainingUsd: number | null;
   utilization: number | null;
   resetsAt: string;
-}
-
-// Hashed here, not imported from src/auth/keys: that import would load src/budget/tenant-config's zod schemas
-// before the worker's @hono/zod-openapi has extended zod, and the admin schemas' `.openapi()` would then fail.
-async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const hello = { model: "mock-small", max_tokens: 50, messages: [{ role: "user", content: "Hello" }] };
